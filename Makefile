@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# recallfs: build the module against a kernel build tree, and run the tests.
+#
+#   make [KDIR=/lib/modules/<release>/build]   build recallfs.ko here
+#   make check [SUITES="bookworm sid"]         build and test in VMs (as root)
+#   make sparse                                sparse (C=2), zero warnings
+#   make clean
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+PROBES := generated/recallfs_probes.h
+PROBE_STAMP := generated/probes.kdir
+SUITES ?= bullseye bookworm trixie sid
+SPARSE_SUITE ?= bookworm
+
+all: modules
+
+# The probe header depends on which kernel it was made for: remember KDIR and
+# that kernel's release, and probe again when either changes.
+$(PROBE_STAMP): FORCE
+	@mkdir -p generated
+	@id="$(abspath $(KDIR)) $$(cat $(KDIR)/include/config/kernel.release 2>/dev/null)"; \
+	 [ "$$(cat $@ 2>/dev/null)" = "$$id" ] || echo "$$id" > $@
+
+$(PROBES): $(PROBE_STAMP) scripts/kernel-probes.sh $(wildcard scripts/probes/*.c)
+	@test -d $(KDIR) || { echo "no kernel build tree at KDIR=$(KDIR)"; exit 1; }
+	scripts/kernel-probes.sh $(KDIR) $@
+
+modules: $(PROBES)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+# sparse over every source file against KDIR; any warning fails.
+sparse-here: $(PROBES)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=sparse modules 2>&1 | tee generated/sparse.log
+	@! grep -E '(warning|error):' generated/sparse.log || { echo "sparse: warnings above"; exit 1; }
+	@echo "sparse: no warnings"
+
+# Without a local kernel build tree, run sparse in a cached Debian suite.
+sparse:
+	@if [ -f $(KDIR)/Makefile ]; then $(MAKE) sparse-here; \
+	 else selftests/vm/check.sh --sparse $(SPARSE_SUITE); fi
+
+check:
+	selftests/vm/check.sh $(SUITES)
+
+clean:
+	-[ -f $(KDIR)/Makefile ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf generated
+
+.PHONY: all modules modules_install sparse sparse-here check clean FORCE

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * recallfs: extended attributes, read from the lower object. Setting or
+ * removing one fails with EROFS before it reaches recallfs.
+ */
+#include <linux/xattr.h>
+
+#include "internal.h"
+
+static int recallfs_xattr_get(const struct xattr_handler *handler,
+			      struct dentry *dentry, struct inode *inode,
+			      const char *name, void *buffer, size_t size)
+{
+	/* The lower filesystem checks access with the caller's credentials. */
+	return vfs_getxattr(RECALLFS_NOP_IDMAP recallfs_lower_dentry(dentry),
+			    name, buffer, size);
+}
+
+/* An empty prefix matches every name: all are forwarded as they are. */
+static const struct xattr_handler recallfs_xattr_handler = {
+	.prefix = "",
+	.get = recallfs_xattr_get,
+};
+
+RECALLFS_XATTR_HANDLER_ARRAY recallfs_xattr_handlers[] = {
+	&recallfs_xattr_handler,
+	NULL
+};
+
+ssize_t recallfs_listxattr(struct dentry *dentry, char *list, size_t size)
+{
+	return vfs_listxattr(recallfs_lower_dentry(dentry), list, size);
+}
