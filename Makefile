@@ -34,7 +34,10 @@ modules_install: modules
 
 # sparse over every source file against KDIR; any warning fails.
 sparse-here: $(PROBES)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=sparse modules 2>&1 | tee generated/sparse.log
+	@# KBUILD_CHECKSRC on the command line: some header packages lack
+	@# scripts/checker-valid.sh, and kbuild would then silently skip sparse.
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KBUILD_CHECKSRC=2 CHECK=sparse modules 2>&1 | tee generated/sparse.log
+	@grep -q "CHECK " generated/sparse.log || { echo "sparse: did not run"; exit 1; }
 	@! grep -E '(warning|error):' generated/sparse.log || { echo "sparse: warnings above"; exit 1; }
 	@echo "sparse: no warnings"
 
