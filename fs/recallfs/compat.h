@@ -60,6 +60,21 @@ static inline struct dentry *recallfs_lookup_one(struct dentry *base,
 #endif
 }
 
+/*
+ * Some kernels (6.8 to 6.12) tell a stacking filesystem's ->getattr that the
+ * security check was already done (AT_GETATTR_NOSEC) and WARN if it then calls
+ * vfs_getattr(), which would check again.
+ */
+static inline int recallfs_getattr_lower(const struct path *path, struct kstat *stat,
+					 u32 request_mask, unsigned int flags)
+{
+#ifdef AT_GETATTR_NOSEC
+	if (flags & AT_GETATTR_NOSEC)
+		return vfs_getattr_nosec(path, stat, request_mask, flags);
+#endif
+	return vfs_getattr(path, stat, request_mask, flags);
+}
+
 /* ->d_revalidate gained the parent inode and a stable name. */
 #ifdef HAVE_D_REVALIDATE_DIR_NAME
 #define RECALLFS_D_REVALIDATE_PARAMS \

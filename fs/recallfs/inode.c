@@ -86,7 +86,7 @@ int recallfs_getattr(RECALLFS_IDMAP_PARAM const struct path *path,
 	int err;
 
 	recallfs_lower_path(dentry, &lower_path);
-	err = vfs_getattr(&lower_path, stat, request_mask, flags);
+	err = recallfs_getattr_lower(&lower_path, stat, request_mask, flags);
 	if (err)
 		return err;
 	/* st_ino and everything else are the lower's; the device is ours. */
