@@ -32,15 +32,48 @@ static struct dentry *recallfs_lookup(struct inode *dir, struct dentry *dentry,
 	return d_splice_alias(inode, dentry);
 }
 
-/* Does @dentry still describe what its lower dentry describes? */
+/*
+ * Compare two dentry names that may be renamed under us: both are read
+ * through their current, NUL-terminated buffers (freed only after an RCU
+ * grace period), so a concurrent rename gives a wrong answer, never an
+ * overrun; a wrong "different" only costs a new lookup.
+ */
+static bool recallfs_same_name(const struct dentry *a, const struct dentry *b)
+{
+	const unsigned char *x = READ_ONCE(a->d_name.name);
+	const unsigned char *y = READ_ONCE(b->d_name.name);
+
+	while (*x && *x == *y) {
+		x++;
+		y++;
+	}
+	return *x == *y;
+}
+
+/*
+ * Does @dentry still describe what its lower dentry describes: the same name
+ * in the same lower directory, with the same inode (or none)? A lower dentry
+ * can be moved away while recallfs holds it, for instance when NFS unlinks
+ * a busy file by renaming it to .nfsXXXX.
+ */
 static bool recallfs_matches_lower(struct dentry *dentry, struct dentry *lower)
 {
 	struct inode *inode = d_inode_rcu(dentry);
 	struct inode *lower_inode = d_inode_rcu(lower);
+	bool same;
 
-	if (!inode || !lower_inode)
-		return !inode && !lower_inode;
-	return recallfs_lower_inode(inode) == lower_inode;
+	if (!inode || !lower_inode) {
+		if (inode || lower_inode)
+			return false;
+	} else if (recallfs_lower_inode(inode) != lower_inode) {
+		return false;
+	}
+	rcu_read_lock();
+	same = READ_ONCE(lower->d_parent) ==
+		recallfs_lower_dentry(READ_ONCE(dentry->d_parent)) &&
+	       recallfs_same_name(dentry, lower);
+	rcu_read_unlock();
+	return same;
 }
 
 /*
