@@ -21,7 +21,12 @@ int recallfs_open_lower(struct file *file, bool is_dir)
 	struct path lower_path;
 	struct file *lower;
 
-	recallfs_lower_path(file->f_path.dentry, &lower_path);
+	/*
+	 * file_dentry(), not f_path: when recallfs is a lower layer of overlayfs
+	 * on kernels without backing files, f_path is the overlay's path and
+	 * only the inode (and d_real()) lead back to the recallfs dentry.
+	 */
+	recallfs_lower_path(file_dentry(file), &lower_path);
 	if (is_dir)
 		lower = dentry_open(&lower_path, flags, file->f_cred);
 	else

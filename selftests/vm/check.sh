@@ -1,0 +1,458 @@
+#!/bin/bash
+# `make check`: build recallfs and its selftests for each Debian suite's kernel, boot that
+# kernel under QEMU, serve a test tree over NFSv3 and NFSv4.2 inside the guest and run the
+# selftests on top of both. Runs as root; installs what it needs.
+#
+# usage: check.sh [SUITE...]          default: bullseye bookworm trixie sid
+#        check.sh --shell SUITE       build, boot with NFS up and recallfs loaded, then give
+#                                     an interactive shell on the console (Ctrl-A x quits)
+#        check.sh --sparse SUITE      only sparse, in that suite (`make sparse` without KDIR)
+# Output: one line per test ("SUITE: ok NAME", "SUITE nfs3: not ok 4 NAME", ...), one
+# summary line per suite, and as the last line "N passed, N failed". Exit 1 on failure.
+#
+# Environment:
+#   RECALLFS_CACHE         suite folders, headers and logs (default /var/cache/recallfs-test)
+#   RECALLFS_DKMS_SUITE    the suite that also tests dkms.conf (default bookworm; "" = none)
+#   RECALLFS_TEST_TIMEOUT  seconds per selftest binary and NFS version (default 900)
+#   RECALLFS_VM_TIMEOUT    seconds per VM (default: enough for every binary to time out)
+#   RECALLFS_VERBOSE=1     stream the guest console while it runs
+set -euo pipefail
+
+here=$(dirname "$(readlink -f "$0")")
+top=$(cd "$here/../.." && pwd)
+export RECALLFS_CACHE=${RECALLFS_CACHE:-/var/cache/recallfs-test}
+cache=$RECALLFS_CACHE
+logs=$cache/logs
+dkms_suite=${RECALLFS_DKMS_SUITE-bookworm}
+test_timeout=${RECALLFS_TEST_TIMEOUT:-900}
+src_in=/usr/src/recallfs-test      # where the tree is copied, inside the suite folder
+ksft_in=/usr/src/recallfs-kselftest # kselftest headers, inside the suite folder
+kernel_bad='WARNING:|BUG:|Oops|general protection fault|KASAN|UBSAN|possible circular locking|lockdep|INFO: task .* blocked|Call Trace|[Kk]ernel panic'
+
+total_pass=0 total_fail=0
+pass=0 fail=0 # of the current suite
+mounted=()    # chroot /proc mounts to undo
+prefetch=()   # background debootstrap pids
+
+cleanup() {
+	local m p
+	for m in "${mounted[@]}"; do umount "$m" 2>/dev/null || true; done
+	for p in "${prefetch[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s; }
+
+# result ok|fail LABEL NAME...: one test line, counted for the suite.
+result() {
+	local status=$1 label=$2
+	shift 2
+	if [ "$status" = ok ]; then
+		pass=$((pass + 1))
+		echo "$label: ok $*"
+	else
+		fail=$((fail + 1))
+		echo "$label: not ok $*"
+	fi
+}
+
+# The last lines of LOG (or of stdin with "-"), indented, then LOG's path.
+show_log() { # show_log LOG [-]
+	local in=$1
+	[ "${2:-}" != - ] || in=/dev/stdin
+	tail -n 40 "$in" | sed 's/^/    | /' || true
+	echo "    (full log: $1)"
+}
+
+# Host path of PATH inside ROOT, following one symlink the way the chroot would see it
+# (lib/modules/KVER/build is an absolute link to /usr/src/linux-headers-KVER).
+in_root() { # in_root ROOT PATH
+	local t
+	t=$(readlink "$1$2") || { echo "$1$2"; return; }
+	case $t in
+	/*) echo "$1$t" ;;
+	*) echo "$1$(dirname "$2")/$t" ;;
+	esac
+}
+
+# Newest kernel in the suite folder that has both an image and headers.
+suite_kver() {
+	local root=$1 k
+	for k in $(ls "$root/lib/modules" | sort -rV); do
+		if [ -r "$root/boot/vmlinuz-$k" ] && [ -d "$(in_root "$root" "/lib/modules/$k/build")" ]; then
+			echo "$k"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Files of the working tree (tracked and untracked-not-ignored), NUL separated, without
+# build products: a tree the developer built on the host must not leak objects or
+# binaries for another kernel or libc into the suite's build.
+tree_files() {
+	local f
+	if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git -C "$top" ls-files -z --cached | while IFS= read -r -d '' f; do
+			[ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"
+		done
+		git -C "$top" ls-files -z --others --exclude-standard | while IFS= read -r -d '' f; do
+			is_product "$f" || printf '%s\0' "$f"
+		done
+	else
+		(cd "$top" && find . -path ./.git -prune -o \( -type f -o -type l \) -print0) |
+			while IFS= read -r -d '' f; do is_product "$f" || printf '%s\0' "$f"; done
+	fi
+}
+
+is_product() {
+	case ${1##*/} in
+	*.o | *.ko | *.mod | *.mod.c | *.a | *.so | *.so.* | .*.cmd | .*.d | Module.symvers | modules.order) return 0 ;;
+	esac
+	[ -f "$1" ] && [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]
+}
+
+# Fresh copy of the working tree to DEST (a path on the host, inside a suite folder).
+copy_tree() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	(cd "$top" && tree_files | tar --null -T - -cf -) | tar -xf - -C "$1"
+}
+
+in_chroot() { # in_chroot ROOT CMD...: clean environment, the suite's own tools
+	local root=$1
+	shift
+	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		LANG=C.UTF-8 "$@"
+}
+
+mount_proc() { # objtool and dkms need /proc in the chroot
+	mountpoint -q "$1/proc" || mount -t proc proc "$1/proc"
+	mounted+=("$1/proc")
+}
+
+umount_proc() {
+	umount "$1/proc" 2>/dev/null || true
+}
+
+# Module build: fails on errors and on any warning (compiler or modpost). Returns 0 when
+# there is a recallfs.ko to test, even if the warnings failed the test line.
+build_module() { # build_module SUITE ROOT KVER
+	local s=$1 root=$2 kver=$3 log=$logs/$1.build rc=0 w
+	in_chroot "$root" make -j"$(nproc)" -C "$src_in" KDIR="/lib/modules/$kver/build" \
+		>"$log" 2>&1 || rc=$?
+	w=$(grep -ci 'warning:' "$log" || true)
+	if [ "$rc" = 0 ] && [ "$w" = 0 ] && [ -f "$root$src_in/recallfs.ko" ]; then
+		result ok "$s" "module build"
+		return 0
+	fi
+	if [ "$rc" != 0 ]; then
+		result fail "$s" "module build (make exit $rc)"
+		show_log "$log"
+	elif [ "$w" != 0 ]; then
+		result fail "$s" "module build ($w warnings)"
+		grep -i -A3 'warning:' "$log" | show_log "$log" -
+		[ -f "$root$src_in/recallfs.ko" ] && return 0
+	else
+		result fail "$s" "module build (no recallfs.ko in the tree's root)"
+		show_log "$log"
+	fi
+	return 1
+}
+
+# sparse (C=2) through the module author's `sparse-here` target: any diagnostic fails.
+run_sparse() { # run_sparse SUITE ROOT KVER
+	local s=$1 root=$2 kver=$3 log=$logs/$1.sparse rc=0 n
+	in_chroot "$root" make -C "$src_in" sparse-here KDIR="/lib/modules/$kver/build" \
+		>"$log" 2>&1 || rc=$?
+	n=$(grep -cE '(warning|error):' "$log" || true)
+	if [ "$rc" = 0 ] && [ "$n" = 0 ]; then
+		result ok "$s" sparse
+	else
+		result fail "$s" "sparse (make exit $rc, $n diagnostics)"
+		{ grep -E '(warning|error):' "$log" || tail -n 25 "$log"; } | show_log "$log" -
+	fi
+}
+
+build_selftests() { # build_selftests SUITE ROOT
+	local s=$1 root=$2 log=$logs/$1.selftests rc=0 w
+	rm -rf "$root$ksft_in"
+	cp -r "$(RECALLFS_CACHE=$cache "$here/kselftest-headers.sh")" "$root$ksft_in"
+	in_chroot "$root" make -C "$src_in/selftests/recallfs" KSFT_INC="$ksft_in" \
+		>"$log" 2>&1 || rc=$?
+	w=$(grep -c 'warning:' "$log" || true)
+	if [ "$rc" = 0 ]; then
+		result ok "$s" "selftests build"
+		[ "$w" = 0 ] || echo "    note: $w compiler warnings, see $log"
+		return 0
+	fi
+	result fail "$s" "selftests build (make exit $rc)"
+	show_log "$log"
+	return 1
+}
+
+dkms_version() { # PACKAGE_VERSION from the tree's dkms.conf (it is shell, as dkms reads it)
+	(set +eu; . "$1/dkms.conf" >/dev/null 2>&1; echo "${PACKAGE_VERSION:-}")
+}
+
+# dkms add/build/install of the tree's dkms.conf for KVER, from a clean slate. The guest
+# then modprobes the installed copy; that half of the test line is counted after the VM.
+dkms_install() { # dkms_install SUITE ROOT KVER -> prints the version on success
+	local s=$1 root=$2 kver=$3 log=$logs/$1.dkms ver v
+	ver=$(dkms_version "$root$src_in")
+	[ -n "$ver" ] || { echo "no PACKAGE_VERSION in dkms.conf" >"$log"; return 1; }
+	dkms_clean "$root"
+	copy_tree "$root/usr/src/recallfs-$ver"
+	{
+		in_chroot "$root" dkms add "recallfs/$ver" &&
+			in_chroot "$root" dkms build "recallfs/$ver" -k "$kver" &&
+			in_chroot "$root" dkms install "recallfs/$ver" -k "$kver"
+	} >"$log" 2>&1 || return 1
+	echo "$ver"
+}
+
+# Remove every recallfs version DKMS knows in the suite folder (it is cached across runs).
+dkms_clean() {
+	local root=$1 v
+	for v in $(in_chroot "$root" dkms status recallfs 2>/dev/null |
+		sed -n 's#^recallfs[/,] *\([^,:]*\).*#\1#p' | sort -u); do
+		in_chroot "$root" dkms remove "recallfs/$v" --all >/dev/null 2>&1 || true
+		rm -rf "$root/usr/src/recallfs-$v"
+	done
+}
+
+# Count the guest's results: STEP lines and the KTAP output of each binary per NFS version.
+parse_results() { # parse_results SUITE FILE
+	local s=$1 file=$2 line label="" plan=0 seen=0 bad=0 test="" nfs="" rc st name
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		"STEP dkms-modprobe "*) dkms_guest=${line##* } ;;
+		"STEP "*)
+			read -r _ name st _ <<<"$line"
+			result "$st" "$s" "guest $name"
+			;;
+		"KTAP-BEGIN "*)
+			read -r _ test nfs _ <<<"$line"
+			nfs=${nfs#nfs=} plan=0 seen=0 bad=0
+			label="$s nfs${nfs%.*}"
+			[ "$test" = recallfs_test ] || label="$label $test"
+			;;
+		"KTAP-END "*)
+			rc=${line##*rc=}
+			if [ "$seen" -lt "$plan" ]; then
+				result fail "$label" "$test: $((plan - seen)) of $plan tests did not report (exit $rc)"
+			elif [ "$seen" = 0 ]; then
+				result fail "$label" "$test: no KTAP results (exit $rc)"
+			elif [ "$rc" != 0 ] && [ "$bad" = 0 ]; then
+				result fail "$label" "$test: exit status $rc"
+			fi
+			test=""
+			;;
+		*)
+			[ -n "$test" ] || continue
+			if [[ $line =~ ^1\.\.([0-9]+) ]]; then
+				plan=${BASH_REMATCH[1]}
+			elif [[ $line =~ ^(not )?ok\ [0-9]+ ]]; then
+				seen=$((seen + 1))
+				st=ok
+				[ -z "${BASH_REMATCH[1]}" ] || { st=fail; bad=$((bad + 1)); }
+				result "$st" "$label" "${line#*ok }"
+			elif [[ $line =~ ^#\ (Totals|FAILED|PASSED) ]]; then
+				echo "$label: $line"
+			fi
+			;;
+		esac
+	done <"$file"
+	[ -z "$test" ] || result fail "$label" "$test: interrupted (VM crashed, hung or timed out)"
+}
+
+# The kernel log the guest printed at the end, or nothing if it never got there.
+guest_dmesg() {
+	tr -d '\r' <"$1" | sed -n '/^DMESG-BEGIN$/,/^DMESG-END$/p'
+}
+
+# The console from the first kernel report (oops, WARN, ...) on: what a crash says.
+first_report() { # first_report CONSOLE
+	tr -d '\r' <"$1" | awk -v re="$kernel_bad" '$0 ~ re { on = 1 } on && n++ < 40'
+}
+
+check_kernel_log() { # check_kernel_log SUITE CONSOLE
+	local s=$1 console=$2 klog bad
+	klog=$(guest_dmesg "$console")
+	if ! grep -q '^DMESG-END$' <<<"$klog"; then
+		result fail "$s" "kernel log clean (the guest never printed it)"
+		first_report "$console" | show_log "$console" -
+		return
+	fi
+	bad=$(grep -E "$kernel_bad" <<<"$klog" || true)
+	if [ -z "$bad" ]; then
+		result ok "$s" "kernel log clean"
+	else
+		result fail "$s" "kernel log clean ($(wc -l <<<"$bad") bad lines)"
+		show_log "$console" - <<<"$bad"
+	fi
+}
+
+run_vm() { # run_vm SUITE ROOT KVER GUEST_ARG...
+	local s=$1 root=$2 kver=$3 console=$logs/$1.console res=$logs/$1.results rc=0 ntests t0
+	shift 3
+	ntests=$(sed -e 's/#.*//' "$root$src_in/selftests/recallfs/TESTS" 2>/dev/null |
+		grep -vc '^[[:space:]]*$' || true)
+	local vm_timeout=${RECALLFS_VM_TIMEOUT:-$((2 * (ntests + 1) * (test_timeout + 20) + 600))}
+	: >"$res"
+	t0=$(now)
+	if [ "${RECALLFS_VERBOSE:-0}" = 1 ]; then
+		VMRUN_RESULTS=$res "$here/vmrun.sh" "$root" "$kver" "$src_in/selftests/vm/guest.sh" \
+			"$vm_timeout" "$@" 2>&1 | tee "$console" || rc=$?
+	else
+		VMRUN_RESULTS=$res "$here/vmrun.sh" "$root" "$kver" "$src_in/selftests/vm/guest.sh" \
+			"$vm_timeout" "$@" >"$console" 2>&1 || rc=$?
+	fi
+	echo "$s: VM ran $(($(now) - t0))s (qemu exit $rc), console: $console"
+	# The results channel is free of kernel messages; the console is the fallback.
+	[ -s "$res" ] || res=$console
+	parse_results "$s" "$res"
+	if grep -aq '^VM-EXIT [0-9]' "$console"; then
+		result ok "$s" "vm finished"
+	else
+		result fail "$s" "vm finished (no VM-EXIT: hang, timeout or crash; qemu exit $rc)"
+		tr -d '\r' <"$console" | tail -n 5 | show_log "$console" -
+	fi
+	check_kernel_log "$s" "$console"
+}
+
+# Everything for one suite; every failure is a counted line, never an abort.
+run_suite() { # run_suite SUITE
+	local s=$1 root kver t0 ver="" built=1
+	pass=0 fail=0 dkms_guest=""
+	t0=$(now)
+	echo "=== suite $s"
+	if ! root=$("$here/suite-root.sh" "$s"); then
+		result fail "$s" "suite folder (debootstrap)"
+		suite_summary "$s" "?" "$t0"
+		return
+	fi
+	if ! kver=$(suite_kver "$root"); then
+		result fail "$s" "suite folder (no kernel with headers in $root)"
+		suite_summary "$s" "?" "$t0"
+		return
+	fi
+	echo "$s: suite folder ready after $(($(now) - t0))s"
+	# Serialize runs on one suite folder (it is shared and cached).
+	exec 8>"$cache/$s.run.lock"
+	flock 8
+	local tb
+	tb=$(now)
+	copy_tree "$root$src_in"
+	mount_proc "$root"
+	build_module "$s" "$root" "$kver" || built=0
+	[ "$built" = 0 ] || run_sparse "$s" "$root" "$kver"
+	build_selftests "$s" "$root" || built=0
+	local guest_args=()
+	if [ "$built" = 1 ] && [ "$s" = "$dkms_suite" ]; then
+		if ver=$(dkms_install "$s" "$root" "$kver"); then
+			guest_args+=(dkms)
+		else
+			result fail "$s" "dkms add/build/install"
+			show_log "$logs/$s.dkms"
+		fi
+	fi
+	umount_proc "$root" # the guest mounts its own; do not export the host's over 9p
+	echo "$s: built in $(($(now) - tb))s"
+	if [ "$built" = 1 ]; then
+		run_vm "$s" "$root" "$kver" "${guest_args[@]}"
+		if [ -n "$ver" ]; then
+			if [ "$dkms_guest" = ok ]; then
+				result ok "$s" "dkms (add, build, install, modprobe)"
+			else
+				result fail "$s" "dkms (modprobe in the guest: ${dkms_guest:-no result})"
+			fi
+			mount_proc "$root"
+			dkms_clean "$root"
+			umount_proc "$root"
+		fi
+	else
+		echo "$s: build failed, VM not started"
+	fi
+	flock -u 8
+	suite_summary "$s" "$kver" "$t0"
+}
+
+suite_summary() { # suite_summary SUITE KVER T0
+	echo "$1: took $(($(now) - $3))s"
+	[ "$fail" = 0 ] || echo "$1: FAILED; logs in $logs/$1.*"
+	echo "suite $1 ($2): $pass passed, $fail failed"
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+}
+
+# Developer mode: build, then an interactive guest with NFS up and recallfs loaded.
+shell_suite() { # shell_suite SUITE
+	local s=$1 root kver
+	root=$("$here/suite-root.sh" "$s")
+	kver=$(suite_kver "$root")
+	copy_tree "$root$src_in"
+	mount_proc "$root"
+	build_module "$s" "$root" "$kver" || true
+	build_selftests "$s" "$root" || true
+	umount_proc "$root"
+	echo "$s: RECALLFS_LOWER=/mnt/nfs3/sw RECALLFS_EXPORT=/mnt/export/sw; tests in $src_in/selftests/recallfs"
+	VMRUN_INTERACTIVE=1 exec "$here/vmrun.sh" "$root" "$kver" "$src_in/selftests/vm/guest.sh" \
+		86400 notests
+}
+
+# `make sparse` without a local kernel tree: only sparse, in one suite's chroot.
+sparse_suite() { # sparse_suite SUITE
+	local s=$1 root kver
+	root=$("$here/suite-root.sh" "$s")
+	kver=$(suite_kver "$root")
+	exec 8>"$cache/$s.run.lock"
+	flock 8
+	copy_tree "$root$src_in"
+	mount_proc "$root"
+	pass=0 fail=0
+	run_sparse "$s" "$root" "$kver"
+	umount_proc "$root"
+	echo "$pass passed, $fail failed"
+	[ "$fail" = 0 ]
+}
+
+main() {
+	[ "$(id -u)" = 0 ] || { echo "check.sh: run as root (chroot, mount, debootstrap)" >&2; exit 2; }
+	local mode="" s t0
+	case ${1:-} in
+	--shell | --sparse)
+		mode=$1
+		shift
+		[ $# = 1 ] || { echo "usage: check.sh $mode SUITE" >&2; exit 2; }
+		;;
+	-*) echo "usage: check.sh [--shell SUITE | --sparse SUITE | SUITE...]" >&2; exit 2 ;;
+	esac
+	local suites=("$@")
+	[ ${#suites[@]} -gt 0 ] || suites=(bullseye bookworm trixie sid)
+	mkdir -p "$logs"
+	"$here/host-packages.sh"
+	case $mode in
+	--sparse) sparse_suite "${suites[0]}"; return ;;
+	--shell) "$here/kselftest-headers.sh" >/dev/null; shell_suite "${suites[0]}" ;;
+	esac
+	"$here/kselftest-headers.sh" >/dev/null
+	t0=$(now)
+	# Debootstrap the later suites one after the other in the background while the first
+	# ones are tested (one at a time: the first VM should not wait for all four).
+	# suite-root.sh locks per suite, so run_suite just waits for its folder.
+	(
+		for s in "${suites[@]:1}"; do
+			"$here/suite-root.sh" "$s" >"$logs/$s.suite-root.log" 2>&1 || true
+		done
+	) &
+	prefetch+=($!)
+	for s in "${suites[@]}"; do run_suite "$s"; done
+	echo "all suites took $(($(now) - t0))s"
+	echo "$total_pass passed, $total_fail failed"
+	[ "$total_fail" = 0 ]
+}
+
+main "$@"

@@ -1,0 +1,186 @@
+#!/bin/bash
+# Runs inside the test VM as root (started by vmrun.sh, root = a suite folder on read-only
+# 9p): serves a generated software tree over NFS on loopback, mounts it over NFSv3 and
+# NFSv4.2, loads recallfs and runs the selftests against both mounts.
+#
+# usage: guest.sh [dkms] [notests]
+#   dkms     first `modprobe recallfs` (the copy DKMS installed), then unload it
+#   notests  set everything up but run no selftest (for an interactive shell)
+#
+# Output protocol read by check.sh. Lines on the results channel (/dev/ttyS1 if the host
+# attached one, else the console) and on the console:
+#   STEP <name> ok|fail [detail]          one test line each (module load, dkms, ...)
+#   KTAP-BEGIN <test> nfs=<v>             then the binary's KTAP output, then
+#   KTAP-END <test> nfs=<v> rc=<status>
+# Console only: the kernel log between DMESG-BEGIN / DMESG-END. vmrun.sh adds VM-EXIT.
+set -uo pipefail # no -e: every step reports, the run goes on to the kernel log
+
+src=/usr/src/recallfs-test
+tests_dir=$src/selftests/recallfs
+export_dir=/mnt/export
+test_timeout=${RECALLFS_TEST_TIMEOUT:-900}
+dkms=0 notests=0
+for a in "$@"; do
+	case $a in
+	dkms) dkms=1 ;;
+	notests) notests=1 ;;
+	*) echo "guest: unknown argument $a" ;;
+	esac
+done
+
+results=/dev/null
+if [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 raw -echo 2>/dev/null; then
+	results=/dev/ttyS1
+fi
+failed=0
+
+# One line to both channels (the console shows progress, results is what gets parsed).
+emit() {
+	echo "$*"
+	[ "$results" = /dev/null ] || echo "$*" >>"$results"
+}
+
+step() { # step NAME COMMAND...: run, report ok/fail with the command's output on failure
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		emit "STEP $name ok"
+	else
+		failed=1
+		printf '%s\n' "$out" | sed "s/^/guest: $name: /"
+		emit "STEP $name fail"
+		return 1
+	fi
+}
+
+elapsed() { awk '{ printf "%.1f", $1 }' /proc/uptime; }
+
+make_tree() {
+	mount -t tmpfs -o mode=0755 export "$export_dir" || return 1
+	if [ -x "$tests_dir/mktree.sh" ]; then
+		"$tests_dir/mktree.sh" "$export_dir/sw"
+	else
+		# Until the selftest author's mktree.sh exists: a tiny tree, enough to mount.
+		echo "guest: no $tests_dir/mktree.sh, using a placeholder tree"
+		mkdir -p "$export_dir/sw/bin" "$export_dir/sw/lib"
+		cp /bin/true "$export_dir/sw/bin/true"
+		echo hello >"$export_dir/sw/lib/libplaceholder.so"
+	fi
+}
+
+# NFS server on loopback. nfsd cannot export 9p, hence the tmpfs export.
+start_nfsd() {
+	local d=/var/lib/nfs
+	mkdir -p $d/rpc_pipefs $d/v4recovery $d/sm $d/sm.bak $d/nfsdcld
+	touch $d/etab $d/rmtab
+	modprobe nfsd || return 1
+	mount -t nfsd nfsd /proc/fs/nfsd || return 1
+	mount -t rpc_pipefs sunrpc $d/rpc_pipefs || return 1
+	# A fresh server starts in the NFSv4/NLM grace period (90 s / 50 s by default): opens
+	# and locks wait it out. With no clients to reclaim, a short one is enough.
+	echo 10 >/proc/fs/nfsd/nfsv4gracetime || true
+	echo 10 >/proc/sys/fs/nfs/nlm_grace_period || true
+	# nfsdcld tracks v4 clients on newer kernels (no legacy v4recovery tracking there).
+	if command -v nfsdcld >/dev/null; then nfsdcld || true; fi
+	rpcbind -w || return 1     # NFSv3 (mountd and statd register with it)
+	rpc.statd --no-notify || return 1 # NLM locking for v3 mounts without nolock
+	# The v4 root is an explicit fsid=0 export of the guest's / (a tmpfs, see vmrun.sh):
+	# the pseudo-root mountd would generate needs a UUID for /mnt, which tmpfs has only
+	# since 6.x (bullseye's 5.10 refused it). v4 clients cross from / into /mnt/export.
+	exportfs -o ro,fsid=0,insecure,no_root_squash,no_subtree_check 127.0.0.1:/ || return 1
+	exportfs -o rw,no_root_squash,insecure,fsid=1 127.0.0.1:$export_dir || return 1
+	rpc.mountd || return 1
+	rpc.nfsd 4 || return 1
+	cat /proc/fs/nfsd/versions
+}
+
+# Both versions mount the export by its path (v4: relative to the fsid=0 root, which is /).
+mount_nfs() {
+	mkdir -p /mnt/nfs3 /mnt/nfs4
+	mount -t nfs -o vers=3 127.0.0.1:$export_dir /mnt/nfs3 &&
+		mount -t nfs -o vers=4.2 127.0.0.1:$export_dir /mnt/nfs4 &&
+		[ -d /mnt/nfs3/sw ] && [ -d /mnt/nfs4/sw ] &&
+		grep -E ' /mnt/nfs[34] ' /proc/mounts
+}
+
+# Exercise the DKMS-installed module, then make room for the freshly built one.
+dkms_modprobe() {
+	modprobe recallfs && grep -q '^recallfs ' /proc/modules && rmmod recallfs &&
+		modinfo -F filename recallfs
+}
+
+# The selftest executables: recallfs_test plus the ones listed in TESTS.
+test_list() {
+	{
+		echo recallfs_test
+		[ -f "$tests_dir/TESTS" ] && sed -e 's/#.*//' -e 's/[[:space:]]//g' "$tests_dir/TESTS"
+	} | awk 'NF && !seen[$0]++'
+}
+
+run_test() { # run_test NAME NFSVERSION MOUNTDIR
+	local t=$1 v=$2 mnt=$3 rc
+	emit "KTAP-BEGIN $t nfs=$v"
+	if [ ! -x "$tests_dir/$t" ]; then
+		echo "guest: $tests_dir/$t missing" | tee -a "$results"
+		rc=127
+	else
+		rc=$(bounded "$t" "$mnt" "$v")
+	fi
+	[ "$rc" = 0 ] || failed=1
+	emit "KTAP-END $t nfs=$v rc=$rc"
+}
+
+# Run one binary with its output on both channels and print its exit status. A task stuck
+# in the kernel ignores timeout's SIGKILL: then give up on it ("stuck") so the guest still
+# prints its kernel log (hung-task reports included) and powers off.
+bounded() { # bounded NAME MOUNTDIR NFSVERSION
+	local t=$1 mnt=$2 v=$3 st=/tmp/rc.$$ n=0 pid
+	rm -f $st
+	(
+		cd "$tests_dir" &&
+			env RECALLFS_LOWER="$mnt/sw" RECALLFS_EXPORT="$export_dir/sw" \
+				RECALLFS_MODULE="$src/recallfs.ko" RECALLFS_NFS_VERSION="$v" \
+				timeout -k 10 "$test_timeout" "./$t" </dev/null 2>&1
+		echo $? >$st
+	) | tee -a "$results" >&2 &
+	pid=$!
+	while kill -0 $pid 2>/dev/null; do
+		sleep 1
+		n=$((n + 1))
+		[ $n -lt $((test_timeout + 60)) ] || break
+	done
+	if [ -s $st ]; then cat $st; else echo stuck; fi
+}
+
+nfs_stats() {
+	echo "guest: NFS client RPC counts (ops, transmissions, ...):"
+	grep -E '^device .* nfs|^[[:space:]]+(LOOKUP|GETATTR|ACCESS|READDIR|READDIRPLUS|READ|OPEN|READLINK):' \
+		/proc/self/mountstats | sed 's/^/guest:   /'
+}
+
+main() {
+	echo "guest: $(uname -r) up at $(elapsed)s"
+	ip link set lo up
+	mkdir -p "$export_dir"
+	step tree make_tree &&
+		step nfs-server start_nfsd &&
+		step nfs-mount mount_nfs || notests=1
+	echo "guest: NFS ready at $(elapsed)s"
+	if [ "$dkms" = 1 ]; then step dkms-modprobe dkms_modprobe; fi
+	step insmod insmod "$src/recallfs.ko" || notests=1
+	if [ "$notests" = 0 ]; then
+		local t
+		for t in $(test_list); do
+			run_test "$t" 3 /mnt/nfs3
+			run_test "$t" 4.2 /mnt/nfs4
+		done
+		echo "guest: tests done at $(elapsed)s"
+		nfs_stats
+	fi
+	echo DMESG-BEGIN
+	dmesg
+	echo DMESG-END
+	return $failed
+}
+
+main
