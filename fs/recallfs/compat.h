@@ -75,6 +75,22 @@ static inline int recallfs_getattr_lower(const struct path *path, struct kstat *
 	return vfs_getattr(path, stat, request_mask, flags);
 }
 
+/* Timestamps: fields up to 6.5, accessors after. */
+static inline void recallfs_inode_set_times(struct inode *inode, const struct timespec64 *atime,
+					    const struct timespec64 *mtime,
+					    const struct timespec64 *ctime)
+{
+#ifdef HAVE_INODE_SET_MTIME_TO_TS
+	inode_set_atime_to_ts(inode, *atime);
+	inode_set_mtime_to_ts(inode, *mtime);
+	inode_set_ctime_to_ts(inode, *ctime);
+#else
+	inode->i_atime = *atime;
+	inode->i_mtime = *mtime;
+	inode->i_ctime = *ctime;
+#endif
+}
+
 /* ->d_revalidate gained the parent inode and a stable name. */
 #ifdef HAVE_D_REVALIDATE_DIR_NAME
 #define RECALLFS_D_REVALIDATE_PARAMS \
@@ -263,6 +279,94 @@ static inline int recallfs_mmap_lower(struct file *file, struct file *lower,
 	else
 		recallfs_file_accessed(file);
 	return ret;
+#endif
+}
+
+/* ---- sysfs.c ---------------------------------------------------------- */
+
+/*
+ * kobject_init_and_add() and struct kobject take a const struct kobj_type
+ * where the kernel allows it; on older kernels (5.10) passing a const one
+ * discards the qualifier, so the ktype stays writable there.
+ */
+#ifdef HAVE_CONST_KOBJ_TYPE
+#define RECALLFS_KOBJ_TYPE	const struct kobj_type
+#else
+#define RECALLFS_KOBJ_TYPE	struct kobj_type
+#endif
+
+/* ---- journal.c: renaming the journal file (owned by the journal code) ---- */
+
+/*
+ * Rename @old_name to @new_name inside the directory @dir, as rename(2)
+ * with @flags (0 or RENAME_NOREPLACE) would. The caller holds write access
+ * to dir->mnt (mnt_want_write). Lookup and locking moved into
+ * start_renaming() in 7.x; before, lock_rename() on the one parent and
+ * lookup_one_len() of each name.
+ */
+static inline int recallfs_rename_in_dir(const struct path *dir, const char *old_name,
+					 const char *new_name, unsigned int flags)
+{
+#ifdef HAVE_START_RENAMING
+	struct qstr old_last = QSTR_INIT(old_name, strlen(old_name));
+	struct qstr new_last = QSTR_INIT(new_name, strlen(new_name));
+	struct renamedata rd = {
+		.mnt_idmap = mnt_idmap(dir->mnt),
+		.old_parent = dir->dentry,
+		.new_parent = dir->dentry,
+		.flags = flags,
+	};
+	int err;
+
+	err = start_renaming(&rd, 0, &old_last, &new_last);
+	if (err)
+		return err;
+	if ((flags & RENAME_NOREPLACE) && d_is_positive(rd.new_dentry))
+		err = -EEXIST;
+	else
+		err = vfs_rename(&rd);
+	end_renaming(&rd);
+	return err;
+#else
+	struct renamedata rd = {
+		.old_dir = d_inode(dir->dentry),
+		.new_dir = d_inode(dir->dentry),
+		.flags = flags,
+#if defined(HAVE_RENAMEDATA_MNT_IDMAP)
+		.old_mnt_idmap = mnt_idmap(dir->mnt),
+		.new_mnt_idmap = mnt_idmap(dir->mnt),
+#elif defined(HAVE_RENAMEDATA_MNT_USERNS)
+		.old_mnt_userns = mnt_user_ns(dir->mnt),
+		.new_mnt_userns = mnt_user_ns(dir->mnt),
+#endif
+	};
+	struct dentry *old, *new;
+	int err;
+
+	lock_rename(dir->dentry, dir->dentry);
+	old = lookup_one_len(old_name, dir->dentry, strlen(old_name));
+	err = PTR_ERR_OR_ZERO(old);
+	if (err)
+		goto unlock;
+	new = lookup_one_len(new_name, dir->dentry, strlen(new_name));
+	err = PTR_ERR_OR_ZERO(new);
+	if (err)
+		goto put_old;
+	if (d_is_negative(old))
+		err = -ENOENT;
+	else if ((flags & RENAME_NOREPLACE) && d_is_positive(new))
+		err = -EEXIST;
+	if (!err) {
+		rd.old_dentry = old;
+		rd.new_dentry = new;
+		err = vfs_rename(&rd);
+	}
+	dput(new);
+put_old:
+	dput(old);
+unlock:
+	unlock_rename(dir->dentry, dir->dentry);
+	return err;
 #endif
 }
 

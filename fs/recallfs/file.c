@@ -20,13 +20,16 @@ int recallfs_open_lower(struct file *file, bool is_dir)
 	int flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
 	struct path lower_path;
 	struct file *lower;
+	int err;
 
 	/*
 	 * file_dentry(), not f_path: when recallfs is a lower layer of overlayfs
 	 * on kernels without backing files, f_path is the overlay's path and
 	 * only the inode (and d_real()) lead back to the recallfs dentry.
 	 */
-	recallfs_lower_path(file_dentry(file), &lower_path);
+	err = recallfs_lower_path(file_dentry(file), &lower_path);
+	if (err)
+		return err;
 	if (is_dir)
 		lower = dentry_open(&lower_path, flags, file->f_cred);
 	else

@@ -18,11 +18,17 @@ struct inode *recallfs_alloc_inode(struct super_block *sb)
 	if (!ri)
 		return NULL;
 	ri->lower = NULL;
+	ri->dir = NULL;
+	ri->has_cached_attr = false;
+	ri->uncacheable = false;
 	return &ri->vfs_inode;
 }
 
 void recallfs_free_inode(struct inode *inode)
 {
+	/* A symlink target from the index, owned by the inode. */
+	if (S_ISLNK(inode->i_mode))
+		kfree(inode->i_link);
 	kmem_cache_free(recallfs_inode_cachep, RECALLFS_I(inode));
 }
 
@@ -36,8 +42,16 @@ void recallfs_evict_inode(struct inode *inode)
 
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
+	recallfs_dir_put(RECALLFS_I(inode)->dir);
 	if (lower)
 		iput(lower);
+}
+
+/* Remember the index directory of a directory inode (takes a reference). */
+void recallfs_inode_set_dir(struct inode *inode, struct recallfs_dir *dir)
+{
+	refcount_inc(&dir->ref);
+	recallfs_dir_put(xchg(&RECALLFS_I(inode)->dir, dir));
 }
 
 static void recallfs_inode_init_once(void *obj)
@@ -68,12 +82,90 @@ void recallfs_copy_attr(struct inode *inode)
 {
 	struct inode *lower = recallfs_lower_inode(inode);
 
+	if (!lower)
+		return;
 	fsstack_copy_attr_all(inode, lower);
 	fsstack_copy_inode_size(inode, lower);
 }
 
+void recallfs_attr_from_kstat(struct recallfs_attr *attr, const struct kstat *stat)
+{
+	*attr = (struct recallfs_attr) {
+		.ino = stat->ino,
+		.size = stat->size,
+		.blocks = stat->blocks,
+		.atime_sec = stat->atime.tv_sec,
+		.atime_nsec = stat->atime.tv_nsec,
+		.mtime_sec = stat->mtime.tv_sec,
+		.mtime_nsec = stat->mtime.tv_nsec,
+		.ctime_sec = stat->ctime.tv_sec,
+		.ctime_nsec = stat->ctime.tv_nsec,
+		.mode = stat->mode,
+		.uid = from_kuid(&init_user_ns, stat->uid),
+		.gid = from_kgid(&init_user_ns, stat->gid),
+		.nlink = stat->nlink,
+		.rdev = new_encode_dev(stat->rdev),
+		.blksize = stat->blksize,
+	};
+}
+
+static void recallfs_kstat_from_attr(struct kstat *stat, const struct recallfs_attr *attr)
+{
+	stat->result_mask = STATX_BASIC_STATS;
+	stat->ino = attr->ino;
+	stat->size = attr->size;
+	stat->blocks = attr->blocks;
+	stat->atime.tv_sec = attr->atime_sec;
+	stat->atime.tv_nsec = attr->atime_nsec;
+	stat->mtime.tv_sec = attr->mtime_sec;
+	stat->mtime.tv_nsec = attr->mtime_nsec;
+	stat->ctime.tv_sec = attr->ctime_sec;
+	stat->ctime.tv_nsec = attr->ctime_nsec;
+	stat->mode = attr->mode;
+	stat->uid = make_kuid(&init_user_ns, attr->uid);
+	stat->gid = make_kgid(&init_user_ns, attr->gid);
+	stat->nlink = attr->nlink;
+	stat->rdev = new_decode_dev(attr->rdev);
+	stat->blksize = attr->blksize;
+}
+
+/*
+ * Answer from the recorded attributes when the object has not been bound to
+ * the lower one, and in immutable mode always: no lower call at all.
+ */
+static bool recallfs_use_cached_attr(struct inode *inode)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(inode->i_sb);
+
+	if (!RECALLFS_I(inode)->has_cached_attr)
+		return false;
+	return !recallfs_lower_inode(inode) ||
+	       recallfs_mode(sbi) == RECALLFS_MODE_IMMUTABLE;
+}
+
+/*
+ * A search of a directory whose entries the index holds: it was recorded
+ * because everyone may search it and it has no ACL, so the answer does not
+ * depend on who asks and needs no lower call.
+ */
+static bool recallfs_indexed_search(struct inode *inode, int mask)
+{
+	struct recallfs_dir *dir = READ_ONCE(RECALLFS_I(inode)->dir);
+
+	return S_ISDIR(inode->i_mode) && !(mask & ~(MAY_EXEC | MAY_NOT_BLOCK)) &&
+	       dir && !READ_ONCE(dir->dead) &&
+	       recallfs_mode(RECALLFS_SB(inode->i_sb)) != RECALLFS_MODE_OFF;
+}
+
 int recallfs_permission(RECALLFS_IDMAP_PARAM struct inode *inode, int mask)
 {
+	/*
+	 * From the recorded mode and owner: directories are recorded only when
+	 * everyone may search them and they carry no ACL, and opening a file
+	 * asks the lower filesystem again.
+	 */
+	if (recallfs_use_cached_attr(inode) || recallfs_indexed_search(inode, mask))
+		return generic_permission(RECALLFS_NOP_IDMAP inode, mask);
 	/* Checked by the lower filesystem with the caller's credentials. */
 	return inode_permission(RECALLFS_NOP_IDMAP recallfs_lower_inode(inode), mask);
 }
@@ -82,16 +174,23 @@ int recallfs_getattr(RECALLFS_IDMAP_PARAM const struct path *path,
 		     struct kstat *stat, u32 request_mask, unsigned int flags)
 {
 	struct dentry *dentry = path->dentry;
+	struct inode *inode = d_inode(dentry);
 	struct path lower_path;
 	int err;
 
-	recallfs_lower_path(dentry, &lower_path);
-	err = recallfs_getattr_lower(&lower_path, stat, request_mask, flags);
-	if (err)
-		return err;
+	if (recallfs_use_cached_attr(inode)) {
+		recallfs_kstat_from_attr(stat, &RECALLFS_I(inode)->cached_attr);
+	} else {
+		err = recallfs_lower_path(dentry, &lower_path);
+		if (err)
+			return err;
+		err = recallfs_getattr_lower(&lower_path, stat, request_mask, flags);
+		if (err)
+			return err;
+		recallfs_copy_attr(inode);
+	}
 	/* st_ino and everything else are the lower's; the device is ours. */
 	stat->dev = dentry->d_sb->s_dev;
-	recallfs_copy_attr(d_inode(dentry));
 	return 0;
 }
 
@@ -100,13 +199,32 @@ int recallfs_setattr(RECALLFS_IDMAP_PARAM struct dentry *dentry, struct iattr *a
 	return -EROFS;
 }
 
+/*
+ * Targets recorded in the index sit in i_link and never get here. Otherwise
+ * read the lower link, and keep it: in i_link for this inode, and in the
+ * index for the next mount.
+ */
 static const char *recallfs_get_link(struct dentry *dentry, struct inode *inode,
 				     struct delayed_call *done)
 {
+	struct dentry *lower;
+	const char *link;
+	char *copy;
+
 	/* The lower filesystem may sleep to read the target: not in RCU walk. */
 	if (!dentry)
 		return ERR_PTR(-ECHILD);
-	return vfs_get_link(recallfs_lower_dentry(dentry), done);
+	lower = recallfs_lower_bind(dentry);
+	if (IS_ERR(lower))
+		return ERR_CAST(lower);
+	link = vfs_get_link(lower, done);
+	if (IS_ERR(link))
+		return link;
+	recallfs_record_link(dentry, link);
+	copy = kstrdup(link, GFP_KERNEL);
+	if (copy && cmpxchg(&inode->i_link, NULL, copy))
+		kfree(copy);
+	return link;
 }
 
 static const struct inode_operations recallfs_file_iops = {
@@ -127,11 +245,9 @@ static const struct inode_operations recallfs_symlink_iops = {
 /* Devices, FIFOs and sockets: the same operations as regular files. */
 #define recallfs_special_iops recallfs_file_iops
 
-static void recallfs_init_inode(struct inode *inode, struct inode *lower)
+static void recallfs_set_ops(struct inode *inode, umode_t mode, dev_t rdev)
 {
-	inode->i_ino = lower->i_ino;
-	recallfs_copy_attr(inode);
-	switch (lower->i_mode & S_IFMT) {
+	switch (mode & S_IFMT) {
 	case S_IFDIR:
 		inode->i_op = &recallfs_dir_iops;
 		inode->i_fop = &recallfs_dir_fops;
@@ -145,35 +261,103 @@ static void recallfs_init_inode(struct inode *inode, struct inode *lower)
 		break;
 	default:
 		inode->i_op = &recallfs_special_iops;
-		init_special_inode(inode, lower->i_mode, lower->i_rdev);
+		init_special_inode(inode, mode, rdev);
 		break;
 	}
 }
 
-static int recallfs_inode_test(struct inode *inode, void *lower)
+/* An iget5 key: the lower inode number, and the lower inode if known. */
+struct recallfs_ikey {
+	u64 ino;
+	struct inode *lower;
+};
+
+static int recallfs_inode_test(struct inode *inode, void *data)
 {
-	return recallfs_lower_inode(inode) == lower;
+	struct recallfs_ikey *key = data;
+	struct inode *lower = recallfs_lower_inode(inode);
+
+	return RECALLFS_I(inode)->ino == key->ino &&
+	       (!key->lower || !lower || lower == key->lower);
 }
 
-static int recallfs_inode_set(struct inode *inode, void *lower)
+static int recallfs_inode_set(struct inode *inode, void *data)
+{
+	struct recallfs_ikey *key = data;
+
+	RECALLFS_I(inode)->ino = key->ino;
+	inode->i_ino = key->ino;
+	return 0;
+}
+
+/* Tie a recallfs inode to its lower inode, once. */
+void recallfs_inode_bind(struct inode *inode, struct inode *lower)
 {
 	ihold(lower);
-	RECALLFS_I(inode)->lower = lower;
-	return 0;
+	if (cmpxchg(&RECALLFS_I(inode)->lower, NULL, lower))
+		iput(lower);
 }
 
 /* The recallfs inode for @lower, created on first use. */
 struct inode *recallfs_iget(struct super_block *sb, struct inode *lower)
 {
+	struct recallfs_ikey key = { .ino = lower->i_ino, .lower = lower };
 	struct inode *inode;
 
-	inode = iget5_locked(sb, lower->i_ino, recallfs_inode_test,
-			     recallfs_inode_set, lower);
+	inode = iget5_locked(sb, lower->i_ino, recallfs_inode_test, recallfs_inode_set, &key);
 	if (!inode)
 		return ERR_PTR(-ENOMEM);
+	recallfs_inode_bind(inode, lower);
 	if (recallfs_inode_is_new(inode)) {
-		recallfs_init_inode(inode, lower);
+		recallfs_copy_attr(inode);
+		recallfs_set_ops(inode, lower->i_mode, lower->i_rdev);
 		unlock_new_inode(inode);
 	}
+	return inode;
+}
+
+static void recallfs_init_from_attr(struct inode *inode, const struct recallfs_attr *attr)
+{
+	struct timespec64 atime = { attr->atime_sec, attr->atime_nsec };
+	struct timespec64 mtime = { attr->mtime_sec, attr->mtime_nsec };
+	struct timespec64 ctime = { attr->ctime_sec, attr->ctime_nsec };
+
+	inode->i_mode = attr->mode;
+	inode->i_uid = make_kuid(&init_user_ns, attr->uid);
+	inode->i_gid = make_kgid(&init_user_ns, attr->gid);
+	set_nlink(inode, attr->nlink);
+	i_size_write(inode, attr->size);
+	inode->i_blocks = attr->blocks;
+	recallfs_inode_set_times(inode, &atime, &mtime, &ctime);
+}
+
+/*
+ * The recallfs inode for a positive index entry, without a lower inode.
+ * Takes ownership of @link (a symlink's target, or NULL).
+ */
+struct inode *recallfs_iget_cached(struct super_block *sb, const struct recallfs_attr *attr,
+				   char *link)
+{
+	struct recallfs_ikey key = { .ino = attr->ino };
+	struct inode *inode;
+
+	inode = iget5_locked(sb, attr->ino, recallfs_inode_test, recallfs_inode_set, &key);
+	if (!inode) {
+		kfree(link);
+		return ERR_PTR(-ENOMEM);
+	}
+	if (!recallfs_inode_is_new(inode)) {
+		kfree(link);
+		return inode;
+	}
+	RECALLFS_I(inode)->cached_attr = *attr;
+	RECALLFS_I(inode)->has_cached_attr = true;
+	recallfs_init_from_attr(inode, attr);
+	recallfs_set_ops(inode, attr->mode, new_decode_dev(attr->rdev));
+	if (S_ISLNK(attr->mode))
+		inode->i_link = link;
+	else
+		kfree(link);
+	unlock_new_inode(inode);
 	return inode;
 }

@@ -23,20 +23,135 @@
 #error "recallfs needs Linux 5.10 or later"
 #endif
 
-/* Per superblock: the lower directory this mount stacks on. */
+#include <linux/kobject.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable.h>
+#include <linux/completion.h>
+#include <linux/percpu.h>
+
+#include "recallfs_record.h"
+
+/* Trust modes: mount option "immutable", sysfs attribute "mode". */
+enum recallfs_mode {
+	RECALLFS_MODE_OFF,		/* pass-through: neither trust nor record */
+	RECALLFS_MODE_VERIFY,		/* trust a directory while its change stamp holds */
+	RECALLFS_MODE_IMMUTABLE,	/* trust until an admin invalidates */
+};
+
+/* Event counters, per CPU; sysfs "stats" sums them. */
+enum recallfs_counter {
+	RECALLFS_LOOKUPS,		/* ->lookup calls */
+	RECALLFS_NEGATIVE_HITS,		/* answered "no such name" from the index */
+	RECALLFS_POSITIVE_HITS,		/* instantiated from the index */
+	RECALLFS_LOWER_LOOKUPS,		/* lookups sent to the lower filesystem */
+	RECALLFS_REVALIDATIONS,		/* directory change-stamp checks (verify mode) */
+	RECALLFS_INVALIDATIONS,		/* directories forgotten (sysfs or changed stamp) */
+	RECALLFS_NOT_ADMITTED,		/* entries not recorded: max_entries reached */
+	RECALLFS_JOURNAL_RECORDS,	/* records appended to the journal */
+	RECALLFS_JOURNAL_REPLAYED,	/* records applied at mount */
+	RECALLFS_JOURNAL_TRUNCATED,	/* bytes cut from a torn or corrupt tail */
+	RECALLFS_JOURNAL_ERRORS,	/* journal I/O errors (journaling stops at the first) */
+	RECALLFS_NR_COUNTERS
+};
+
+struct recallfs_counters {
+	u64 count[RECALLFS_NR_COUNTERS];
+};
+
+struct recallfs_index;		/* index.c */
+struct recallfs_journal;	/* journal.c */
+
+/* Per superblock. */
 struct recallfs_sb_info {
 	struct path lower_root;		/* pinned for the life of the mount */
 	char *lowerdir;			/* the lowerdir= option as given */
+	char *name;			/* sysfs directory name: name= or a default */
+	char *journal_path;		/* journal= or NULL (memory only) */
+	int mode;			/* enum recallfs_mode; READ_ONCE/WRITE_ONCE */
+	unsigned int revalidate_secs;	/* verify mode: stamp check interval */
+	unsigned int commit_secs;	/* journal: write batched records within */
+	unsigned long max_entries;	/* index capacity */
+	struct recallfs_index *index;
+	struct recallfs_journal *journal;	/* NULL without journal= */
+	struct recallfs_counters __percpu *counters;
+	struct super_block *sb;
+	bool sysfs_registered;
+	struct kobject kobj;		/* /sys/fs/recallfs/<name> */
+	struct completion kobj_unregister;
 };
 
+static inline void recallfs_count(struct recallfs_sb_info *sbi, enum recallfs_counter c)
+{
+	this_cpu_inc(sbi->counters->count[c]);
+}
+
+static inline void recallfs_count_add(struct recallfs_sb_info *sbi,
+				      enum recallfs_counter c, u64 n)
+{
+	this_cpu_add(sbi->counters->count[c], n);
+}
+
+static inline enum recallfs_mode recallfs_mode(const struct recallfs_sb_info *sbi)
+{
+	return READ_ONCE(sbi->mode);
+}
+
 /*
- * Per inode: one recallfs inode per lower inode (hashed by the lower inode
- * pointer), so hard links on the lower filesystem stay hard links here.
+ * A directory of the index: its recorded entries, the lower directory's
+ * change stamp when they were recorded, and whether a full listing was seen.
+ * Referenced by the table and by directory inodes that use it; a dead one
+ * has been invalidated and stays only until its last user lets go.
+ */
+struct recallfs_dir {
+	struct rhash_head node;		/* in the index, keyed by path */
+	struct rcu_head rcu;
+	refcount_t ref;
+	spinlock_t lock;		/* entries, stamp, complete, dead */
+	struct list_head entries;
+	bool dead;
+	bool complete;
+	struct recallfs_stamp stamp;
+	unsigned long verified_until;	/* verify mode: stamp checked until (jiffies) */
+	u32 path_len;
+	char path[];			/* from the mount root, NUL-terminated */
+};
+
+/* A recorded name; immutable once in the index, replaced as a whole. */
+struct recallfs_entry {
+	struct rhash_head node;		/* in the index, keyed by (dir, name) */
+	struct rcu_head rcu;
+	struct list_head dir_link;	/* in dir->entries */
+	struct recallfs_dir *dir;	/* lives as long as the entry is in the index */
+	struct recallfs_attr attr;	/* if positive */
+	u16 flags;			/* RECALLFS_ENTRY_* */
+	u16 name_len;
+	u32 link_len;
+	char name[];			/* name, NUL, symlink target, NUL */
+};
+
+static inline const char *recallfs_entry_link(const struct recallfs_entry *e)
+{
+	return e->link_len ? e->name + e->name_len + 1 : NULL;
+}
+
+/*
+ * Per inode: one recallfs inode per lower object, hashed by its inode number,
+ * so hard links on the lower filesystem stay hard links here. An inode made
+ * from the index has cached attributes and no lower inode until something
+ * needs the lower object (open, readdir, xattrs).
  */
 struct recallfs_inode {
 	struct inode vfs_inode;
-	struct inode *lower;		/* referenced; dropped at eviction */
+	u64 ino;			/* the lower inode number: the hash key */
+	struct inode *lower;		/* referenced, set once; NULL until bound */
+	struct recallfs_dir *dir;	/* directories: index directory, referenced */
+	bool has_cached_attr;
+	bool uncacheable;		/* directories: never recorded (mode, ACL) */
+	struct recallfs_attr cached_attr;
 };
+
+/* d_time of a dentry whose answer came from, or was recorded in, the index. */
+#define RECALLFS_DENTRY_INDEXED	1UL
 
 static inline struct recallfs_sb_info *RECALLFS_SB(const struct super_block *sb)
 {
@@ -50,28 +165,24 @@ static inline struct recallfs_inode *RECALLFS_I(const struct inode *inode)
 
 static inline struct inode *recallfs_lower_inode(const struct inode *inode)
 {
-	return RECALLFS_I(inode)->lower;
+	return READ_ONCE(RECALLFS_I(inode)->lower);
 }
 
 /*
- * Each recallfs dentry holds a reference to its lower dentry (positive or
- * negative) in d_fsdata. The pointer is set before the dentry is hashed and
- * never changes, so RCU path walk may read it: d_release drops the reference
- * and lower dentries are themselves freed after an RCU grace period.
+ * A recallfs dentry holds a reference to its lower dentry (positive or
+ * negative) in d_fsdata, or NULL while it is answered from the index only
+ * (bound later by recallfs_lower_bind()). Once set it never changes, so RCU
+ * path walk may read it: d_release drops the reference, and lower dentries
+ * are themselves freed after an RCU grace period.
  */
 static inline struct dentry *recallfs_lower_dentry(const struct dentry *dentry)
 {
 	return READ_ONCE(dentry->d_fsdata);
 }
 
-/* All lower objects live on the mount of lowerdir: recallfs does not cross mounts. */
-static inline void recallfs_lower_path(const struct dentry *dentry, struct path *path)
-{
-	path->mnt = RECALLFS_SB(dentry->d_sb)->lower_root.mnt;
-	path->dentry = recallfs_lower_dentry(dentry);
-}
-
 /* super.c */
+u64 recallfs_counter_sum(struct recallfs_sb_info *sbi, enum recallfs_counter c);
+
 extern struct file_system_type recallfs_fs_type;
 int recallfs_fill_super(struct super_block *sb, struct fs_context *fc);
 void recallfs_free_sb_info(struct recallfs_sb_info *sbi);
@@ -82,7 +193,12 @@ extern const struct fs_parameter_spec recallfs_param_specs[];
 
 /* inode.c */
 struct inode *recallfs_iget(struct super_block *sb, struct inode *lower);
+struct inode *recallfs_iget_cached(struct super_block *sb, const struct recallfs_attr *attr,
+				   char *link);
+void recallfs_inode_bind(struct inode *inode, struct inode *lower);
+void recallfs_attr_from_kstat(struct recallfs_attr *attr, const struct kstat *stat);
 void recallfs_copy_attr(struct inode *inode);
+void recallfs_inode_set_dir(struct inode *inode, struct recallfs_dir *dir);
 int recallfs_inode_cache_init(void);
 void recallfs_inode_cache_destroy(void);
 struct inode *recallfs_alloc_inode(struct super_block *sb);
@@ -91,6 +207,10 @@ void recallfs_evict_inode(struct inode *inode);
 
 /* namei.c */
 extern const struct inode_operations recallfs_dir_iops;
+struct dentry *recallfs_lower_bind(struct dentry *dentry);
+int recallfs_lower_path(struct dentry *dentry, struct path *path);
+void recallfs_record_link(struct dentry *dentry, const char *link);
+void recallfs_record_root_attr(struct dentry *root);
 extern const struct dentry_operations recallfs_dentry_ops;
 
 /* dir.c */
@@ -112,5 +232,70 @@ int recallfs_permission(RECALLFS_IDMAP_PARAM struct inode *inode, int mask);
 int recallfs_getattr(RECALLFS_IDMAP_PARAM const struct path *path,
 		     struct kstat *stat, u32 request_mask, unsigned int flags);
 int recallfs_setattr(RECALLFS_IDMAP_PARAM struct dentry *dentry, struct iattr *attr);
+
+/* index.c: the in-memory index of recorded lookup results */
+struct recallfs_index_usage {
+	unsigned long entries;		/* names recorded */
+	unsigned long directories;	/* directories with records */
+	unsigned long memory_bytes;	/* memory the index holds */
+};
+struct recallfs_dir *recallfs_dir_find(struct recallfs_sb_info *sbi, const char *path, u32 len);
+struct recallfs_dir *recallfs_dir_get(struct recallfs_sb_info *sbi, const char *path, u32 len,
+				      const struct recallfs_stamp *stamp, bool *created);
+void recallfs_dir_put(struct recallfs_dir *dir);
+void recallfs_dir_forget(struct recallfs_sb_info *sbi, struct recallfs_dir *dir);
+struct recallfs_entry *recallfs_entry_find(struct recallfs_sb_info *sbi,
+					   const struct recallfs_dir *dir,
+					   const char *name, u32 len);
+int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+		       const struct recallfs_record *rec);
+void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_record *rec);
+int recallfs_index_create(struct recallfs_sb_info *sbi);
+void recallfs_index_destroy(struct recallfs_sb_info *sbi);
+void recallfs_index_usage(struct recallfs_sb_info *sbi, struct recallfs_index_usage *u);
+/* Apply one record (journal replay): no journaling, no dentry effects. */
+int recallfs_index_apply(struct recallfs_sb_info *sbi, const struct recallfs_record *rec);
+/*
+ * Call @fn for every live record (a DIR record for each directory, then its
+ * ENTRY records), for compaction. @fn runs under rcu_read_lock() and must not
+ * sleep; strings in the record are valid only during the call. Returns the
+ * first non-zero value @fn returned, or 0.
+ */
+int recallfs_index_for_each(struct recallfs_sb_info *sbi,
+			    int (*fn)(const struct recallfs_record *rec, void *arg), void *arg);
+/*
+ * Forget the directory at @path (relative to the mount root, "" or "/" for
+ * the root) and, with @tree, every directory below; drop their dentries,
+ * negative ones included. Journals an INVALIDATE record. -ENOENT if nothing
+ * was recorded there is not an error: returns 0.
+ */
+int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tree);
+int recallfs_set_mode(struct recallfs_sb_info *sbi, enum recallfs_mode mode);
+
+/* journal.c: the on-disk journal (journal= mount option) */
+/*
+ * Open or create sbi->journal_path, check it, replay it into the index
+ * (recallfs_index_apply) and start the commit worker. Errors that must fail
+ * the mount are logged in @fc and returned; a foreign or unreadable journal
+ * is renamed aside and a fresh one started (not an error).
+ */
+int recallfs_journal_open(struct recallfs_sb_info *sbi, struct fs_context *fc);
+/* Queue @rec for the next commit; never sleeps, never fails the caller. */
+void recallfs_journal_log(struct recallfs_sb_info *sbi, const struct recallfs_record *rec);
+/* Write every queued record and fsync (sysfs "sync", ->sync_fs, unmount). */
+int recallfs_journal_sync(struct recallfs_sb_info *sbi);
+/* Rewrite the live records to a new file and rename it over the journal. */
+int recallfs_journal_compact(struct recallfs_sb_info *sbi);
+/* Sync and close; called once at unmount. */
+void recallfs_journal_close(struct recallfs_sb_info *sbi);
+/* Journal file size in bytes, 0 without a journal. */
+u64 recallfs_journal_bytes(struct recallfs_sb_info *sbi);
+
+/* sysfs.c: /sys/fs/recallfs */
+int recallfs_sysfs_init(void);
+void recallfs_sysfs_exit(void);
+/* Add /sys/fs/recallfs/<sbi->name>; -EEXIST (logged in @fc) if taken. */
+int recallfs_sysfs_register(struct recallfs_sb_info *sbi, struct fs_context *fc);
+void recallfs_sysfs_unregister(struct recallfs_sb_info *sbi);
 
 #endif /* _RECALLFS_INTERNAL_H */

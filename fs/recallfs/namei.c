@@ -1,22 +1,349 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * recallfs: name lookup in the lower directory and dentry revalidation.
+ * recallfs: name lookup and dentry revalidation.
+ *
+ * A lookup is answered from the index when the parent directory's recorded
+ * entries are trusted (immutable mode, or verify mode with an unchanged
+ * change stamp); otherwise it goes to the lower directory and its result is
+ * recorded. Dentries answered from the index have no lower dentry until
+ * something needs one (recallfs_lower_bind()).
  */
+#include <linux/namei.h>
+#include <linux/posix_acl_xattr.h>
+#include <linux/slab.h>
+#include <linux/xattr.h>
+
 #include "internal.h"
 
-/*
- * Look @dentry's name up in the lower directory and instantiate @dentry from
- * the result. A miss is a negative dentry holding the lower negative dentry,
- * so that revalidation can ask the lower filesystem whether it still holds.
- */
-static struct dentry *recallfs_lookup(struct inode *dir, struct dentry *dentry,
-				      unsigned int flags)
-{
-	struct dentry *lower_parent = recallfs_lower_dentry(dentry->d_parent);
-	struct inode *inode = NULL;
-	struct dentry *lower;
+/* Not in the index: the caller asks the lower filesystem. */
+#define RECALLFS_NOT_INDEXED	ERR_PTR(-ENODATA)
 
+/* Path of directory @dentry from the mount root ("" for the root), in @buf. */
+static const char *recallfs_dir_path(struct dentry *dentry, char *buf, u32 *len)
+{
+	char *path = dentry_path_raw(dentry, buf, PATH_MAX);
+
+	if (IS_ERR(path))
+		return path;
+	while (*path == '/')
+		path++;
+	*len = strlen(path);
+	return path;
+}
+
+/*
+ * The index directory of directory @dentry, referenced, or NULL when none is
+ * recorded; with @stamp, created if missing (*@created says so). Remembered
+ * in the inode, so most lookups need no path.
+ */
+static struct recallfs_dir *recallfs_dir_of(struct dentry *dentry,
+					    const struct recallfs_stamp *stamp,
+					    bool *created)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
+	struct recallfs_inode *ri = RECALLFS_I(d_inode(dentry));
+	struct recallfs_dir *dir;
+	const char *path;
+	char *buf;
+	u32 len;
+
+	rcu_read_lock();
+	dir = READ_ONCE(ri->dir);
+	if (dir && (READ_ONCE(dir->dead) || !refcount_inc_not_zero(&dir->ref)))
+		dir = NULL;
+	rcu_read_unlock();
+	if (dir)
+		return dir;
+
+	buf = __getname();
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	path = recallfs_dir_path(dentry, buf, &len);
+	if (IS_ERR(path))
+		dir = ERR_CAST(path);
+	else if (stamp)
+		dir = recallfs_dir_get(sbi, path, len, stamp, created);
+	else
+		dir = recallfs_dir_find(sbi, path, len);
+	__putname(buf);
+	if (!IS_ERR_OR_NULL(dir))
+		recallfs_inode_set_dir(d_inode(dentry), dir);
+	return dir;
+}
+
+/* Attributes of a lower object as its filesystem has them cached (no RPC). */
+static int recallfs_lower_kstat(struct dentry *lower, struct kstat *stat,
+				unsigned int flags)
+{
+	struct path path = {
+		.mnt = RECALLFS_SB(lower->d_sb)->lower_root.mnt,
+		.dentry = lower,
+	};
+
+	return vfs_getattr_nosec(&path, stat, STATX_BASIC_STATS, flags);
+}
+
+static void recallfs_stamp_from_kstat(struct recallfs_stamp *stamp, const struct kstat *st)
+{
+	stamp->mtime_sec = st->mtime.tv_sec;
+	stamp->mtime_nsec = st->mtime.tv_nsec;
+	stamp->ctime_sec = st->ctime.tv_sec;
+	stamp->ctime_nsec = st->ctime.tv_nsec;
+	stamp->ino = st->ino;
+}
+
+static bool recallfs_stamp_equal(const struct recallfs_stamp *a, const struct recallfs_stamp *b)
+{
+	return a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
+	       a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec &&
+	       a->ino == b->ino;
+}
+
+/*
+ * Verify mode: are @dir's entries still those of directory @dentry? Asks the
+ * lower filesystem (one GETATTR) at most once per revalidate= seconds; a
+ * changed stamp forgets the directory, to be learned again.
+ */
+static bool recallfs_dir_verify(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+				struct dentry *dentry)
+{
+	struct recallfs_stamp now;
+	struct dentry *lower;
+	struct kstat stat;
+
+	if (time_before(jiffies, READ_ONCE(dir->verified_until)))
+		return true;
+	lower = recallfs_lower_bind(dentry);
+	if (IS_ERR(lower) || recallfs_lower_kstat(lower, &stat, AT_STATX_FORCE_SYNC))
+		return false;
+	recallfs_count(sbi, RECALLFS_REVALIDATIONS);
+	recallfs_stamp_from_kstat(&now, &stat);
+	if (!recallfs_stamp_equal(&now, &dir->stamp)) {
+		recallfs_dir_forget(sbi, dir);
+		return false;
+	}
+	WRITE_ONCE(dir->verified_until, jiffies + sbi->revalidate_secs * HZ);
+	return true;
+}
+
+static bool recallfs_dir_trusted(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+				 struct dentry *dentry)
+{
+	switch (recallfs_mode(sbi)) {
+	case RECALLFS_MODE_IMMUTABLE:
+		return true;
+	case RECALLFS_MODE_VERIFY:
+		return recallfs_dir_verify(sbi, dir, dentry);
+	default:
+		return false;
+	}
+}
+
+/* What the index says about one name, copied out of RCU. */
+struct recallfs_answer {
+	bool positive;
+	struct recallfs_attr attr;
+	char *link;			/* kmalloc'd, or NULL */
+};
+
+/* 1 if the index answers @name in @dir, 0 if it does not know. */
+static int recallfs_index_answer(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+				 const struct qstr *name, struct recallfs_answer *ans)
+{
+	struct recallfs_entry *e;
+	int known = 1;
+
+	rcu_read_lock();
+	e = recallfs_entry_find(sbi, dir, (const char *)name->name, name->len);
+	if (!e) {
+		known = READ_ONCE(dir->complete);
+		ans->positive = false;
+	} else {
+		ans->positive = e->flags & RECALLFS_ENTRY_POSITIVE;
+		ans->attr = e->attr;
+		ans->link = NULL;
+		/* A missing copy of the target only costs a lower readlink later. */
+		if (ans->positive && e->link_len)
+			ans->link = kmemdup(recallfs_entry_link(e), e->link_len + 1, GFP_NOWAIT);
+	}
+	rcu_read_unlock();
+	return known;
+}
+
+static struct dentry *recallfs_lookup_indexed(struct recallfs_sb_info *sbi,
+					      struct dentry *parent, struct dentry *dentry)
+{
+	struct recallfs_answer ans = {};
+	struct recallfs_dir *dir;
+	struct inode *inode = NULL;
+	int known;
+
+	dir = recallfs_dir_of(parent, NULL, NULL);
+	if (IS_ERR_OR_NULL(dir))
+		return RECALLFS_NOT_INDEXED;
+	known = recallfs_dir_trusted(sbi, dir, parent) &&
+		recallfs_index_answer(sbi, dir, &dentry->d_name, &ans);
+	recallfs_dir_put(dir);
+	if (!known)
+		return RECALLFS_NOT_INDEXED;
+
+	if (ans.positive) {
+		inode = recallfs_iget_cached(dentry->d_sb, &ans.attr, ans.link);
+		if (IS_ERR(inode))
+			return ERR_CAST(inode);
+		recallfs_count(sbi, RECALLFS_POSITIVE_HITS);
+	} else {
+		recallfs_count(sbi, RECALLFS_NEGATIVE_HITS);
+	}
+	dentry->d_time = RECALLFS_DENTRY_INDEXED;
+	return d_splice_alias(inode, dentry);
+}
+
+/*
+ * May the entries of lower directory @lower_dir be recorded? Not when some
+ * users may not search it, nor when it has a POSIX ACL: an answer from the
+ * index must never reach a user whom the server would refuse.
+ */
+static bool recallfs_dir_cacheable(struct dentry *lower_dir, const struct kstat *stat)
+{
+	ssize_t acl;
+
+	if (!(stat->mode & S_IXOTH))
+		return false;
+	if (!IS_POSIXACL(d_inode(lower_dir)))
+		return true;
+	acl = vfs_getxattr(RECALLFS_NOP_IDMAP lower_dir, XATTR_NAME_POSIX_ACL_ACCESS, NULL, 0);
+	return acl == -ENODATA || acl == -EOPNOTSUPP;
+}
+
+/* The index directory to record results of directory @parent in, or NULL. */
+static struct recallfs_dir *recallfs_dir_to_record(struct recallfs_sb_info *sbi,
+						   struct dentry *parent,
+						   struct dentry *lower_parent)
+{
+	struct recallfs_inode *ri = RECALLFS_I(d_inode(parent));
+	struct recallfs_record rec = { .type = RECALLFS_REC_DIR };
+	struct recallfs_dir *dir;
+	struct kstat stat;
+	bool created = false;
+
+	if (READ_ONCE(ri->uncacheable))
+		return NULL;
+	dir = recallfs_dir_of(parent, NULL, NULL);
+	if (dir)
+		return IS_ERR(dir) ? NULL : dir;
+	if (recallfs_lower_kstat(lower_parent, &stat, AT_STATX_DONT_SYNC))
+		return NULL;
+	if (!recallfs_dir_cacheable(lower_parent, &stat)) {
+		WRITE_ONCE(ri->uncacheable, true);
+		return NULL;
+	}
+	recallfs_stamp_from_kstat(&rec.stamp, &stat);
+	dir = recallfs_dir_of(parent, &rec.stamp, &created);
+	if (IS_ERR_OR_NULL(dir))
+		return NULL;
+	if (created) {
+		rec.dir = dir->path;
+		rec.dir_len = dir->path_len;
+		recallfs_journal_log(sbi, &rec);
+	}
+	return dir;
+}
+
+/*
+ * Keep the root directory's attributes, so that in immutable mode walking
+ * through the root needs no lower permission or getattr call either.
+ */
+void recallfs_record_root_attr(struct dentry *root)
+{
+	struct recallfs_inode *ri = RECALLFS_I(d_inode(root));
+	struct dentry *lower = recallfs_lower_dentry(root);
+	struct kstat stat;
+
+	if (recallfs_lower_kstat(lower, &stat, 0) || !recallfs_dir_cacheable(lower, &stat))
+		return;
+	recallfs_attr_from_kstat(&ri->cached_attr, &stat);
+	ri->has_cached_attr = true;
+}
+
+/* Record what the lower filesystem answered for @dentry in @parent. */
+static void recallfs_record_lookup(struct recallfs_sb_info *sbi, struct dentry *parent,
+				   struct dentry *lower_parent, struct dentry *dentry,
+				   struct dentry *lower)
+{
+	struct recallfs_record rec = {
+		.type = RECALLFS_REC_ENTRY,
+		.name = (const char *)dentry->d_name.name,
+		.name_len = dentry->d_name.len,
+	};
+	struct recallfs_dir *dir;
+	struct kstat stat;
+
+	dir = recallfs_dir_to_record(sbi, parent, lower_parent);
+	if (!dir)
+		return;
+	if (d_really_is_positive(lower)) {
+		if (recallfs_lower_kstat(lower, &stat, AT_STATX_DONT_SYNC))
+			goto out;
+		rec.flags = RECALLFS_ENTRY_POSITIVE;
+		recallfs_attr_from_kstat(&rec.attr, &stat);
+	}
+	rec.dir = dir->path;
+	rec.dir_len = dir->path_len;
+	if (!recallfs_entry_add(sbi, dir, &rec)) {
+		recallfs_journal_log(sbi, &rec);
+		dentry->d_time = RECALLFS_DENTRY_INDEXED;
+	}
+out:
+	recallfs_dir_put(dir);
+}
+
+/* Remember a symlink's target, read from the lower filesystem, in the index. */
+void recallfs_record_link(struct dentry *dentry, const char *link)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
+	struct dentry *parent = dget_parent(dentry);
+	struct recallfs_record rec;
+	struct recallfs_entry *e;
+	struct recallfs_dir *dir;
+	bool known = false;
+
+	if (recallfs_mode(sbi) == RECALLFS_MODE_OFF || !d_inode(parent))
+		goto out;
+	dir = recallfs_dir_of(parent, NULL, NULL);
+	if (IS_ERR_OR_NULL(dir))
+		goto out;
+	rcu_read_lock();
+	e = recallfs_entry_find(sbi, dir, (const char *)dentry->d_name.name, dentry->d_name.len);
+	if (e && (e->flags & RECALLFS_ENTRY_POSITIVE) && !e->link_len) {
+		recallfs_entry_to_record(e, &rec);
+		known = true;
+	}
+	rcu_read_unlock();
+	if (known) {
+		rec.dir = dir->path;
+		rec.name = (const char *)dentry->d_name.name;
+		rec.link = link;
+		rec.link_len = strlen(link);
+		if (!recallfs_entry_add(sbi, dir, &rec))
+			recallfs_journal_log(sbi, &rec);
+	}
+	recallfs_dir_put(dir);
+out:
+	dput(parent);
+}
+
+static struct dentry *recallfs_lookup_lower(struct recallfs_sb_info *sbi,
+					    struct dentry *parent, struct dentry *dentry)
+{
+	struct dentry *lower_parent, *lower;
+	struct inode *inode = NULL;
+
+	lower_parent = recallfs_lower_bind(parent);
+	if (IS_ERR(lower_parent))
+		return ERR_CAST(lower_parent);
 	lower = recallfs_lookup_one(lower_parent, &dentry->d_name);
+	recallfs_count(sbi, RECALLFS_LOWER_LOOKUPS);
 	if (IS_ERR(lower))
 		return ERR_CAST(lower);
 
@@ -29,7 +356,88 @@ static struct dentry *recallfs_lookup(struct inode *dir, struct dentry *dentry,
 	}
 	/* Set before the dentry is hashed; d_release drops the reference. */
 	dentry->d_fsdata = lower;
+	if (recallfs_mode(sbi) != RECALLFS_MODE_OFF)
+		recallfs_record_lookup(sbi, parent, lower_parent, dentry, lower);
 	return d_splice_alias(inode, dentry);
+}
+
+static struct dentry *recallfs_lookup(struct inode *dir, struct dentry *dentry,
+				      unsigned int flags)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
+	struct dentry *parent = dentry->d_parent;	/* stable: @dir is locked */
+	struct dentry *res;
+
+	recallfs_count(sbi, RECALLFS_LOOKUPS);
+	if (recallfs_mode(sbi) != RECALLFS_MODE_OFF) {
+		res = recallfs_lookup_indexed(sbi, parent, dentry);
+		if (res != RECALLFS_NOT_INDEXED)
+			return res;
+	}
+	return recallfs_lookup_lower(sbi, parent, dentry);
+}
+
+/* Bind @dentry, whose parent is bound to @lower_parent, to its lower dentry. */
+static int recallfs_bind_one(struct dentry *dentry, struct dentry *lower_parent)
+{
+	struct name_snapshot name;
+	struct dentry *lower;
+
+	take_dentry_name_snapshot(&name, dentry);
+	lower = recallfs_lookup_one(lower_parent, &name.name);
+	release_dentry_name_snapshot(&name);
+	recallfs_count(RECALLFS_SB(dentry->d_sb), RECALLFS_LOWER_LOOKUPS);
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	/* The index said this name exists (or not): the lower tree disagrees. */
+	if (d_really_is_negative(lower) != d_really_is_negative(dentry)) {
+		dput(lower);
+		return -ESTALE;
+	}
+	if (cmpxchg(&dentry->d_fsdata, NULL, lower))
+		dput(lower);
+	if (d_really_is_positive(dentry))
+		recallfs_inode_bind(d_inode(dentry), d_inode(recallfs_lower_dentry(dentry)));
+	return 0;
+}
+
+/*
+ * The lower dentry of @dentry, looked up now (with its unbound ancestors,
+ * top down) if @dentry was answered from the index. Valid while @dentry is.
+ */
+struct dentry *recallfs_lower_bind(struct dentry *dentry)
+{
+	struct dentry *d, *parent;
+	int err;
+
+	while (!recallfs_lower_dentry(dentry)) {
+		d = dget(dentry);
+		for (;;) {
+			parent = dget_parent(d);
+			if (recallfs_lower_dentry(parent))
+				break;
+			dput(d);
+			d = parent;
+		}
+		err = recallfs_bind_one(d, recallfs_lower_dentry(parent));
+		dput(parent);
+		dput(d);
+		if (err)
+			return ERR_PTR(err);
+	}
+	return recallfs_lower_dentry(dentry);
+}
+
+/* All lower objects live on the mount of lowerdir: recallfs does not cross mounts. */
+int recallfs_lower_path(struct dentry *dentry, struct path *path)
+{
+	struct dentry *lower = recallfs_lower_bind(dentry);
+
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	path->mnt = RECALLFS_SB(dentry->d_sb)->lower_root.mnt;
+	path->dentry = lower;
+	return 0;
 }
 
 /*
@@ -76,13 +484,10 @@ static bool recallfs_matches_lower(struct dentry *dentry, struct dentry *lower)
 	return same;
 }
 
-/*
- * A recallfs dentry is valid while its lower dentry is: the lower filesystem
- * (NFS) decides, with its own attribute and change-stamp rules.
- */
-static int recallfs_d_revalidate(RECALLFS_D_REVALIDATE_PARAMS)
+/* A dentry from a lower lookup is valid while its lower dentry is. */
+static int recallfs_revalidate_bound(struct dentry *dentry, struct dentry *lower,
+				     unsigned int flags)
 {
-	struct dentry *lower = recallfs_lower_dentry(dentry);
 	int ret;
 
 	if (d_unhashed(lower))
@@ -99,11 +504,52 @@ static int recallfs_d_revalidate(RECALLFS_D_REVALIDATE_PARAMS)
 	return 1;
 }
 
+/* An indexed dentry is valid while its parent's index directory is trusted. */
+static int recallfs_revalidate_indexed(struct recallfs_sb_info *sbi, struct dentry *dentry,
+				       unsigned int flags)
+{
+	struct dentry *parent = READ_ONCE(dentry->d_parent);
+	struct inode *dir_inode = d_inode_rcu(parent);
+	struct recallfs_dir *dir;
+	bool trusted;
+
+	if (!dir_inode)
+		return (flags & LOOKUP_RCU) ? -ECHILD : 0;
+	dir = READ_ONCE(RECALLFS_I(dir_inode)->dir);
+	if (!dir || READ_ONCE(dir->dead))
+		return 0;
+	if (recallfs_mode(sbi) == RECALLFS_MODE_IMMUTABLE ||
+	    time_before(jiffies, READ_ONCE(dir->verified_until)))
+		return 1;
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+	parent = dget_parent(dentry);
+	dir = recallfs_dir_of(parent, NULL, NULL);
+	trusted = !IS_ERR_OR_NULL(dir) && recallfs_dir_verify(sbi, dir, parent);
+	if (!IS_ERR_OR_NULL(dir))
+		recallfs_dir_put(dir);
+	dput(parent);
+	return trusted;
+}
+
+static int recallfs_d_revalidate(RECALLFS_D_REVALIDATE_PARAMS)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
+	struct dentry *lower = recallfs_lower_dentry(dentry);
+
+	if (READ_ONCE(dentry->d_time) == RECALLFS_DENTRY_INDEXED &&
+	    recallfs_mode(sbi) != RECALLFS_MODE_OFF)
+		return recallfs_revalidate_indexed(sbi, dentry, flags);
+	if (!lower)
+		return 0;	/* answered by an index that is now off */
+	return recallfs_revalidate_bound(dentry, lower, flags);
+}
+
 static int recallfs_d_weak_revalidate(struct dentry *dentry, unsigned int flags)
 {
 	struct dentry *lower = recallfs_lower_dentry(dentry);
 
-	if (lower->d_flags & DCACHE_OP_WEAK_REVALIDATE)
+	if (lower && (lower->d_flags & DCACHE_OP_WEAK_REVALIDATE))
 		return lower->d_op->d_weak_revalidate(lower, flags);
 	return 1;
 }

@@ -14,16 +14,67 @@
 /* Options gathered while parsing, before a superblock exists. */
 struct recallfs_fs_context {
 	char *lowerdir;
+	char *journal;
+	char *name;
+	bool immutable;
+	unsigned int revalidate_secs;
+	unsigned int commit_secs;
+	unsigned int max_entries;
 };
+
+#define RECALLFS_DEFAULT_REVALIDATE	1		/* seconds */
+#define RECALLFS_DEFAULT_COMMIT		5		/* seconds */
+#define RECALLFS_DEFAULT_MAX_ENTRIES	1000000		/* about 200 MiB at most */
+#define RECALLFS_MAX_INTERVAL		86400		/* seconds */
+#define RECALLFS_NAME_MAX		64
 
 enum recallfs_param {
 	Opt_lowerdir,
+	Opt_journal,
+	Opt_name,
+	Opt_immutable,
+	Opt_revalidate,
+	Opt_commit,
+	Opt_max_entries,
 };
 
 const struct fs_parameter_spec recallfs_param_specs[] = {
 	fsparam_string("lowerdir", Opt_lowerdir),
+	fsparam_string("journal", Opt_journal),
+	fsparam_string("name", Opt_name),
+	fsparam_flag("immutable", Opt_immutable),
+	fsparam_u32("revalidate", Opt_revalidate),
+	fsparam_u32("commit", Opt_commit),
+	fsparam_u32("max_entries", Opt_max_entries),
 	{}
 };
+
+/* Take the string value of @param into *@slot. */
+static void recallfs_take_string(char **slot, struct fs_parameter *param)
+{
+	kfree(*slot);
+	*slot = param->string;
+	param->string = NULL;
+}
+
+/* A sysfs directory name: one path component, not a reserved one. */
+static int recallfs_check_name(struct fs_context *fc, const char *name)
+{
+	if (strlen(name) > RECALLFS_NAME_MAX || strchr(name, '/') ||
+	    !strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "features"))
+		return invalfc(fc, "name=%s: not a valid name (one path component, at most %d bytes, not \"features\")",
+			       name, RECALLFS_NAME_MAX);
+	return 0;
+}
+
+static int recallfs_check_interval(struct fs_context *fc, const char *key,
+				   unsigned int secs, unsigned int min)
+{
+	if (secs < min || secs > RECALLFS_MAX_INTERVAL)
+		return invalfc(fc, "%s=%u: must be between %u and %u seconds", key, secs,
+			       min, RECALLFS_MAX_INTERVAL);
+	return 0;
+}
 
 static int recallfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 {
@@ -37,9 +88,25 @@ static int recallfs_parse_param(struct fs_context *fc, struct fs_parameter *para
 
 	switch (opt) {
 	case Opt_lowerdir:
-		kfree(ctx->lowerdir);
-		ctx->lowerdir = param->string;
-		param->string = NULL;
+		recallfs_take_string(&ctx->lowerdir, param);
+		return 0;
+	case Opt_journal:
+		recallfs_take_string(&ctx->journal, param);
+		return 0;
+	case Opt_name:
+		recallfs_take_string(&ctx->name, param);
+		return recallfs_check_name(fc, ctx->name);
+	case Opt_immutable:
+		ctx->immutable = true;
+		return 0;
+	case Opt_revalidate:
+		ctx->revalidate_secs = result.uint_32;
+		return recallfs_check_interval(fc, "revalidate", result.uint_32, 0);
+	case Opt_commit:
+		ctx->commit_secs = result.uint_32;
+		return recallfs_check_interval(fc, "commit", result.uint_32, 1);
+	case Opt_max_entries:
+		ctx->max_entries = result.uint_32;
 		return 0;
 	}
 	return -EINVAL;
@@ -80,6 +147,21 @@ static int recallfs_resolve_lowerdir(struct fs_context *fc, const char *name,
 	return err;
 }
 
+/* Move the parsed options into the new superblock's info. */
+static void recallfs_apply_options(struct recallfs_sb_info *sbi, struct recallfs_fs_context *ctx)
+{
+	sbi->lowerdir = ctx->lowerdir;
+	ctx->lowerdir = NULL;
+	sbi->journal_path = ctx->journal;
+	ctx->journal = NULL;
+	sbi->name = ctx->name;
+	ctx->name = NULL;
+	sbi->mode = ctx->immutable ? RECALLFS_MODE_IMMUTABLE : RECALLFS_MODE_VERIFY;
+	sbi->revalidate_secs = ctx->revalidate_secs;
+	sbi->commit_secs = ctx->commit_secs;
+	sbi->max_entries = ctx->max_entries;
+}
+
 static int recallfs_get_tree(struct fs_context *fc)
 {
 	struct recallfs_fs_context *ctx = fc->fs_private;
@@ -97,22 +179,33 @@ static int recallfs_get_tree(struct fs_context *fc)
 		kfree(sbi);
 		return err;
 	}
-	sbi->lowerdir = ctx->lowerdir;
-	ctx->lowerdir = NULL;
+	recallfs_apply_options(sbi, ctx);
 
 	/* sget_fc() hands it to the superblock; until then fc owns it. */
 	fc->s_fs_info = sbi;
 	return get_tree_nodev(fc, recallfs_fill_super);
 }
 
-/* recallfs is always read-only; the stacked directory cannot change. */
+static bool recallfs_string_changed(const char *given, const char *mounted)
+{
+	return given && (!mounted || strcmp(given, mounted) != 0);
+}
+
+/*
+ * recallfs is always read-only. What names the mount's state (lowerdir,
+ * journal, name) cannot change; the trust mode changes through sysfs.
+ */
 static int recallfs_reconfigure(struct fs_context *fc)
 {
 	struct recallfs_fs_context *ctx = fc->fs_private;
 	struct recallfs_sb_info *sbi = RECALLFS_SB(fc->root->d_sb);
 
-	if (ctx->lowerdir && strcmp(ctx->lowerdir, sbi->lowerdir) != 0)
+	if (recallfs_string_changed(ctx->lowerdir, sbi->lowerdir))
 		return invalfc(fc, "lowerdir= cannot be changed by a remount");
+	if (recallfs_string_changed(ctx->journal, sbi->journal_path))
+		return invalfc(fc, "journal= cannot be changed by a remount");
+	if (recallfs_string_changed(ctx->name, sbi->name))
+		return invalfc(fc, "name= cannot be changed by a remount");
 	fc->sb_flags |= SB_RDONLY;
 	return 0;
 }
@@ -125,6 +218,8 @@ static void recallfs_free_fc(struct fs_context *fc)
 		recallfs_free_sb_info(fc->s_fs_info);
 	if (ctx) {
 		kfree(ctx->lowerdir);
+		kfree(ctx->journal);
+		kfree(ctx->name);
 		kfree(ctx);
 	}
 }
@@ -143,6 +238,9 @@ int recallfs_init_fs_context(struct fs_context *fc)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
+	ctx->revalidate_secs = RECALLFS_DEFAULT_REVALIDATE;
+	ctx->commit_secs = RECALLFS_DEFAULT_COMMIT;
+	ctx->max_entries = RECALLFS_DEFAULT_MAX_ENTRIES;
 	fc->fs_private = ctx;
 	fc->ops = &recallfs_context_ops;
 	fc->sb_flags |= SB_RDONLY;

@@ -17,8 +17,21 @@
 void recallfs_free_sb_info(struct recallfs_sb_info *sbi)
 {
 	path_put(&sbi->lower_root);
+	free_percpu(sbi->counters);
 	kfree(sbi->lowerdir);
+	kfree(sbi->journal_path);
+	kfree(sbi->name);
 	kfree(sbi);
+}
+
+u64 recallfs_counter_sum(struct recallfs_sb_info *sbi, enum recallfs_counter c)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(sbi->counters, cpu)->count[c];
+	return sum;
 }
 
 static int recallfs_statfs(struct dentry *dentry, struct kstatfs *buf)
@@ -32,8 +45,23 @@ static int recallfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 
 static int recallfs_show_options(struct seq_file *m, struct dentry *root)
 {
-	seq_show_option(m, "lowerdir", RECALLFS_SB(root->d_sb)->lowerdir);
+	struct recallfs_sb_info *sbi = RECALLFS_SB(root->d_sb);
+
+	seq_show_option(m, "lowerdir", sbi->lowerdir);
+	if (sbi->journal_path)
+		seq_show_option(m, "journal", sbi->journal_path);
+	seq_show_option(m, "name", sbi->name);
+	/* The mode as mounted may have been changed through sysfs since. */
+	if (recallfs_mode(sbi) == RECALLFS_MODE_IMMUTABLE)
+		seq_puts(m, ",immutable");
+	seq_printf(m, ",revalidate=%u,commit=%u,max_entries=%lu", sbi->revalidate_secs,
+		   sbi->commit_secs, sbi->max_entries);
 	return 0;
+}
+
+static int recallfs_sync_fs(struct super_block *sb, int wait)
+{
+	return wait ? recallfs_journal_sync(RECALLFS_SB(sb)) : 0;
 }
 
 static const struct super_operations recallfs_super_ops = {
@@ -43,15 +71,62 @@ static const struct super_operations recallfs_super_ops = {
 	.drop_inode = recallfs_drop_inode,
 	.statfs = recallfs_statfs,
 	.show_options = recallfs_show_options,
+	.sync_fs = recallfs_sync_fs,
 };
+
+static int recallfs_make_root(struct super_block *sb)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(sb);
+	struct dentry *lower_root = sbi->lower_root.dentry;
+	struct inode *root_inode;
+
+	root_inode = recallfs_iget(sb, d_inode(lower_root));
+	if (IS_ERR(root_inode))
+		return PTR_ERR(root_inode);
+	sb->s_root = d_make_root(root_inode);
+	if (!sb->s_root)
+		return -ENOMEM;
+	sb->s_root->d_fsdata = dget(lower_root);
+	recallfs_record_root_attr(sb->s_root);
+	return 0;
+}
+
+/* The index, the journal replayed into it, and the sysfs directory. */
+static int recallfs_setup_cache(struct super_block *sb, struct fs_context *fc)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(sb);
+	int err;
+
+	sbi->counters = alloc_percpu(struct recallfs_counters);
+	if (!sbi->counters)
+		return -ENOMEM;
+	if (!sbi->name) {
+		sbi->name = kasprintf(GFP_KERNEL, "%u:%u", MAJOR(sb->s_dev), MINOR(sb->s_dev));
+		if (!sbi->name)
+			return -ENOMEM;
+	}
+	err = recallfs_index_create(sbi);
+	if (err)
+		return err;
+	if (sbi->journal_path) {
+		err = recallfs_journal_open(sbi, fc);
+		if (err)
+			return err;
+	}
+	err = recallfs_sysfs_register(sbi, fc);
+	if (err)
+		return err;
+	sbi->sysfs_registered = true;
+	return 0;
+}
 
 int recallfs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(sb);
-	struct dentry *lower_root = sbi->lower_root.dentry;
-	struct super_block *lower_sb = lower_root->d_sb;
-	struct inode *root_inode;
+	struct super_block *lower_sb = sbi->lower_root.dentry->d_sb;
+	int err;
 
+	sbi->sb = sb;
 	sb->s_flags |= SB_RDONLY;
 	sb->s_magic = RECALLFS_SUPER_MAGIC;
 	sb->s_op = &recallfs_super_ops;
@@ -63,23 +138,32 @@ int recallfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_blocksize = lower_sb->s_blocksize;
 	sb->s_blocksize_bits = lower_sb->s_blocksize_bits;
 
-	root_inode = recallfs_iget(sb, d_inode(lower_root));
-	if (IS_ERR(root_inode))
-		return PTR_ERR(root_inode);
-	sb->s_root = d_make_root(root_inode);
-	if (!sb->s_root)
-		return -ENOMEM;
-	sb->s_root->d_fsdata = dget(lower_root);
-	return 0;
+	err = recallfs_setup_cache(sb, fc);
+	if (err)
+		return err;
+	return recallfs_make_root(sb);
+}
+
+/* Undo recallfs_setup_cache(), whatever part of it was done. */
+static void recallfs_teardown_cache(struct recallfs_sb_info *sbi)
+{
+	if (sbi->journal)
+		recallfs_journal_close(sbi);
+	recallfs_index_destroy(sbi);
 }
 
 static void recallfs_kill_sb(struct super_block *sb)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(sb);
 
+	/* No admin request may come in while the superblock goes away. */
+	if (sbi && sbi->sysfs_registered)
+		recallfs_sysfs_unregister(sbi);
 	kill_anon_super(sb);
-	if (sbi)
+	if (sbi) {
+		recallfs_teardown_cache(sbi);
 		recallfs_free_sb_info(sbi);
+	}
 }
 
 struct file_system_type recallfs_fs_type = {
@@ -98,15 +182,25 @@ static int __init recallfs_init(void)
 	err = recallfs_inode_cache_init();
 	if (err)
 		return err;
+	err = recallfs_sysfs_init();
+	if (err)
+		goto out_cache;
 	err = register_filesystem(&recallfs_fs_type);
 	if (err)
-		recallfs_inode_cache_destroy();
+		goto out_sysfs;
+	return 0;
+
+out_sysfs:
+	recallfs_sysfs_exit();
+out_cache:
+	recallfs_inode_cache_destroy();
 	return err;
 }
 
 static void __exit recallfs_exit(void)
 {
 	unregister_filesystem(&recallfs_fs_type);
+	recallfs_sysfs_exit();
 	recallfs_inode_cache_destroy();
 }
 

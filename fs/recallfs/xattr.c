@@ -11,9 +11,12 @@ static int recallfs_xattr_get(const struct xattr_handler *handler,
 			      struct dentry *dentry, struct inode *inode,
 			      const char *name, void *buffer, size_t size)
 {
+	struct dentry *lower = recallfs_lower_bind(dentry);
+
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
 	/* The lower filesystem checks access with the caller's credentials. */
-	return vfs_getxattr(RECALLFS_NOP_IDMAP recallfs_lower_dentry(dentry),
-			    name, buffer, size);
+	return vfs_getxattr(RECALLFS_NOP_IDMAP lower, name, buffer, size);
 }
 
 /* An empty prefix matches every name: all are forwarded as they are. */
@@ -29,5 +32,9 @@ RECALLFS_XATTR_HANDLER_ARRAY recallfs_xattr_handlers[] = {
 
 ssize_t recallfs_listxattr(struct dentry *dentry, char *list, size_t size)
 {
-	return vfs_listxattr(recallfs_lower_dentry(dentry), list, size);
+	struct dentry *lower = recallfs_lower_bind(dentry);
+
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	return vfs_listxattr(lower, list, size);
 }

@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * recallfs: the in-memory index of recorded lookup results.
+ *
+ * Directories are identified by their path from the mount root (so that the
+ * journal can rebuild them) and hashed by it; entries are hashed by (directory,
+ * name). Both tables are rhashtables: lookups run under RCU without locks,
+ * inserts take only a bucket lock and the directory's own spinlock. Entries
+ * never change once inserted; a newer result for the same name replaces the
+ * entry. Directories and entries are freed after an RCU grace period.
+ */
+#include <linux/jhash.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+struct recallfs_index {
+	struct rhashtable dirs;
+	struct rhashtable entries;
+	atomic_long_t nr_entries;
+	atomic_long_t nr_dirs;
+	atomic_long_t memory;
+	struct mutex invalidate_lock;	/* serializes whole-table walks */
+};
+
+struct recallfs_key {
+	const void *scope;		/* entries: the directory; dirs: NULL */
+	const char *name;
+	u32 len;
+};
+
+static u32 recallfs_key_hash(const void *scope, const char *name, u32 len, u32 seed)
+{
+	return jhash(name, len, seed ^ hash_ptr((void *)scope, 32));
+}
+
+static u32 recallfs_hash_key(const void *data, u32 len, u32 seed)
+{
+	const struct recallfs_key *key = data;
+
+	return recallfs_key_hash(key->scope, key->name, key->len, seed);
+}
+
+static u32 recallfs_hash_dir(const void *data, u32 len, u32 seed)
+{
+	const struct recallfs_dir *dir = data;
+
+	return recallfs_key_hash(NULL, dir->path, dir->path_len, seed);
+}
+
+static u32 recallfs_hash_entry(const void *data, u32 len, u32 seed)
+{
+	const struct recallfs_entry *e = data;
+
+	return recallfs_key_hash(e->dir, e->name, e->name_len, seed);
+}
+
+static int recallfs_cmp_dir(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct recallfs_key *key = arg->key;
+	const struct recallfs_dir *dir = obj;
+
+	return dir->path_len != key->len || memcmp(dir->path, key->name, key->len);
+}
+
+static int recallfs_cmp_entry(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct recallfs_key *key = arg->key;
+	const struct recallfs_entry *e = obj;
+
+	return e->dir != key->scope || e->name_len != key->len ||
+	       memcmp(e->name, key->name, key->len);
+}
+
+static const struct rhashtable_params recallfs_dir_params = {
+	.head_offset = offsetof(struct recallfs_dir, node),
+	.hashfn = recallfs_hash_key,
+	.obj_hashfn = recallfs_hash_dir,
+	.obj_cmpfn = recallfs_cmp_dir,
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params recallfs_entry_params = {
+	.head_offset = offsetof(struct recallfs_entry, node),
+	.hashfn = recallfs_hash_key,
+	.obj_hashfn = recallfs_hash_entry,
+	.obj_cmpfn = recallfs_cmp_entry,
+	.automatic_shrinking = true,
+};
+
+int recallfs_index_create(struct recallfs_sb_info *sbi)
+{
+	struct recallfs_index *ix;
+	int err;
+
+	ix = kzalloc(sizeof(*ix), GFP_KERNEL);
+	if (!ix)
+		return -ENOMEM;
+	mutex_init(&ix->invalidate_lock);
+	err = rhashtable_init(&ix->dirs, &recallfs_dir_params);
+	if (err)
+		goto out_free;
+	err = rhashtable_init(&ix->entries, &recallfs_entry_params);
+	if (err)
+		goto out_dirs;
+	sbi->index = ix;
+	return 0;
+
+out_dirs:
+	rhashtable_destroy(&ix->dirs);
+out_free:
+	kfree(ix);
+	return err;
+}
+
+static void recallfs_free_entry(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+static void recallfs_put_table_dir(void *ptr, void *arg)
+{
+	recallfs_dir_put(ptr);
+}
+
+void recallfs_index_destroy(struct recallfs_sb_info *sbi)
+{
+	struct recallfs_index *ix = sbi->index;
+
+	if (!ix)
+		return;
+	rhashtable_free_and_destroy(&ix->entries, recallfs_free_entry, NULL);
+	rhashtable_free_and_destroy(&ix->dirs, recallfs_put_table_dir, NULL);
+	kfree(ix);
+	sbi->index = NULL;
+}
+
+void recallfs_index_usage(struct recallfs_sb_info *sbi, struct recallfs_index_usage *u)
+{
+	struct recallfs_index *ix = sbi->index;
+
+	u->entries = atomic_long_read(&ix->nr_entries);
+	u->directories = atomic_long_read(&ix->nr_dirs);
+	u->memory_bytes = atomic_long_read(&ix->memory);
+}
+
+void recallfs_dir_put(struct recallfs_dir *dir)
+{
+	if (dir && refcount_dec_and_test(&dir->ref))
+		kfree_rcu(dir, rcu);
+}
+
+/* The recorded directory at @path, referenced, or NULL. */
+struct recallfs_dir *recallfs_dir_find(struct recallfs_sb_info *sbi,
+				       const char *path, u32 len)
+{
+	struct recallfs_key key = { .name = path, .len = len };
+	struct recallfs_dir *dir;
+
+	rcu_read_lock();
+	dir = rhashtable_lookup(&sbi->index->dirs, &key, recallfs_dir_params);
+	if (dir && (READ_ONCE(dir->dead) || !refcount_inc_not_zero(&dir->ref)))
+		dir = NULL;
+	rcu_read_unlock();
+	return dir;
+}
+
+/*
+ * The recorded directory at @path, created with @stamp if missing;
+ * referenced. An existing live directory keeps its own stamp.
+ */
+struct recallfs_dir *recallfs_dir_get(struct recallfs_sb_info *sbi, const char *path,
+				      u32 len, const struct recallfs_stamp *stamp, bool *created)
+{
+	struct recallfs_key key = { .name = path, .len = len };
+	struct recallfs_index *ix = sbi->index;
+	struct recallfs_dir *dir, *old;
+
+	*created = false;
+	dir = recallfs_dir_find(sbi, path, len);
+	if (dir)
+		return dir;
+	dir = kzalloc(struct_size(dir, path, len + 1), GFP_KERNEL);
+	if (!dir)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&dir->ref, 2);		/* the table's and the caller's */
+	spin_lock_init(&dir->lock);
+	INIT_LIST_HEAD(&dir->entries);
+	dir->stamp = *stamp;
+	/* Not verified yet; jiffies starts near wrap-around, so no zero here. */
+	dir->verified_until = jiffies - 1;
+	dir->path_len = len;
+	memcpy(dir->path, path, len);
+
+	old = rhashtable_lookup_get_insert_key(&ix->dirs, &key, &dir->node, recallfs_dir_params);
+	if (old) {
+		kfree(dir);
+		if (IS_ERR(old))
+			return old;
+		/* Lost a race: use the winner. A dead one is being removed: retry later. */
+		if (READ_ONCE(old->dead) || !refcount_inc_not_zero(&old->ref))
+			return ERR_PTR(-EAGAIN);
+		return old;
+	}
+	atomic_long_inc(&ix->nr_dirs);
+	atomic_long_add(ksize(dir), &ix->memory);
+	*created = true;
+	return dir;
+}
+
+/* The entry for @name in @dir; caller holds rcu_read_lock(). */
+struct recallfs_entry *recallfs_entry_find(struct recallfs_sb_info *sbi,
+					   const struct recallfs_dir *dir,
+					   const char *name, u32 len)
+{
+	struct recallfs_key key = { .scope = dir, .name = name, .len = len };
+
+	return rhashtable_lookup(&sbi->index->entries, &key, recallfs_entry_params);
+}
+
+static void recallfs_entry_unlink(struct recallfs_index *ix, struct recallfs_entry *e)
+{
+	rhashtable_remove_fast(&ix->entries, &e->node, recallfs_entry_params);
+	list_del(&e->dir_link);
+	atomic_long_dec(&ix->nr_entries);
+	atomic_long_sub(ksize(e), &ix->memory);
+	kfree_rcu(e, rcu);
+}
+
+/*
+ * Record @rec (an ENTRY) in @dir, replacing an older entry for the name.
+ * Returns 0, or -ENOSPC when max_entries is reached (counted, not an error
+ * for the caller).
+ */
+int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+		       const struct recallfs_record *rec)
+{
+	struct recallfs_index *ix = sbi->index;
+	struct recallfs_entry *e, *old;
+	int err = 0;
+
+	if (atomic_long_read(&ix->nr_entries) >= sbi->max_entries) {
+		recallfs_count(sbi, RECALLFS_NOT_ADMITTED);
+		return -ENOSPC;
+	}
+	e = kzalloc(struct_size(e, name, rec->name_len + 1 + rec->link_len + 1), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	e->dir = dir;
+	e->flags = rec->flags;
+	e->attr = rec->attr;
+	e->name_len = rec->name_len;
+	memcpy(e->name, rec->name, rec->name_len);
+	e->link_len = rec->link_len;
+	if (rec->link_len)
+		memcpy(e->name + rec->name_len + 1, rec->link, rec->link_len);
+
+	spin_lock(&dir->lock);
+	if (dir->dead) {
+		err = -ESTALE;
+		goto out_unlock;
+	}
+	old = recallfs_entry_find(sbi, dir, rec->name, rec->name_len);
+	if (old) {
+		err = rhashtable_replace_fast(&ix->entries, &old->node, &e->node,
+					      recallfs_entry_params);
+		if (!err) {
+			list_replace(&old->dir_link, &e->dir_link);
+			atomic_long_sub(ksize(old), &ix->memory);
+			atomic_long_add(ksize(e), &ix->memory);
+			kfree_rcu(old, rcu);
+			e = NULL;
+		}
+		goto out_unlock;
+	}
+	err = rhashtable_insert_fast(&ix->entries, &e->node, recallfs_entry_params);
+	if (!err) {
+		list_add_tail(&e->dir_link, &dir->entries);
+		atomic_long_inc(&ix->nr_entries);
+		atomic_long_add(ksize(e), &ix->memory);
+		e = NULL;
+	}
+out_unlock:
+	spin_unlock(&dir->lock);
+	kfree(e);
+	return err;
+}
+
+/* Forget @dir and its entries; lookups holding it see it dead. */
+static void recallfs_dir_kill(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
+{
+	struct recallfs_index *ix = sbi->index;
+	struct recallfs_entry *e, *next;
+
+	spin_lock(&dir->lock);
+	if (dir->dead) {
+		spin_unlock(&dir->lock);
+		return;
+	}
+	WRITE_ONCE(dir->dead, true);
+	list_for_each_entry_safe(e, next, &dir->entries, dir_link)
+		recallfs_entry_unlink(ix, e);
+	spin_unlock(&dir->lock);
+
+	rhashtable_remove_fast(&ix->dirs, &dir->node, recallfs_dir_params);
+	atomic_long_dec(&ix->nr_dirs);
+	atomic_long_sub(ksize(dir), &ix->memory);
+	recallfs_count(sbi, RECALLFS_INVALIDATIONS);
+	recallfs_dir_put(dir);
+}
+
+/* Forget one directory whose change stamp no longer holds (verify mode). */
+void recallfs_dir_forget(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
+{
+	struct recallfs_record rec = {
+		.type = RECALLFS_REC_INVALIDATE,
+		.dir = dir->path,
+		.dir_len = dir->path_len,
+	};
+
+	recallfs_dir_kill(sbi, dir);
+	recallfs_journal_log(sbi, &rec);
+}
+
+static bool recallfs_path_in_tree(const struct recallfs_dir *dir, const char *top, u32 len)
+{
+	if (!len)
+		return true;
+	return dir->path_len >= len && !memcmp(dir->path, top, len) &&
+	       (dir->path_len == len || dir->path[len] == '/');
+}
+
+/* Kill every directory at or below @path. */
+static void recallfs_kill_tree(struct recallfs_sb_info *sbi, const char *path, u32 len)
+{
+	struct rhashtable_iter iter;
+	struct recallfs_dir *dir;
+	bool again;
+
+	mutex_lock(&sbi->index->invalidate_lock);
+	do {
+		again = false;
+		rhashtable_walk_enter(&sbi->index->dirs, &iter);
+		rhashtable_walk_start(&iter);
+		while ((dir = rhashtable_walk_next(&iter)) != NULL) {
+			if (IS_ERR(dir)) {
+				again = PTR_ERR(dir) == -EAGAIN;
+				continue;
+			}
+			if (!recallfs_path_in_tree(dir, path, len) ||
+			    !refcount_inc_not_zero(&dir->ref))
+				continue;
+			rhashtable_walk_stop(&iter);
+			recallfs_dir_kill(sbi, dir);
+			recallfs_dir_put(dir);
+			rhashtable_walk_start(&iter);
+		}
+		rhashtable_walk_stop(&iter);
+		rhashtable_walk_exit(&iter);
+	} while (again);
+	mutex_unlock(&sbi->index->invalidate_lock);
+}
+
+static void recallfs_forget(struct recallfs_sb_info *sbi, const char *path, u32 len,
+			    bool tree)
+{
+	struct recallfs_dir *dir;
+
+	if (tree) {
+		recallfs_kill_tree(sbi, path, len);
+		return;
+	}
+	dir = recallfs_dir_find(sbi, path, len);
+	if (dir) {
+		recallfs_dir_kill(sbi, dir);
+		recallfs_dir_put(dir);
+	}
+}
+
+int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tree)
+{
+	struct recallfs_record rec = {
+		.type = RECALLFS_REC_INVALIDATE,
+		.flags = tree ? RECALLFS_INVALIDATE_TREE : 0,
+	};
+	u32 len;
+
+	while (*path == '/')
+		path++;
+	len = strlen(path);
+	while (len && path[len - 1] == '/')
+		len--;
+	rec.dir = path;
+	rec.dir_len = len;
+	recallfs_forget(sbi, path, len, tree);
+	recallfs_journal_log(sbi, &rec);
+	/* Dentries of dead directories fail d_revalidate; free the unused ones now. */
+	shrink_dcache_sb(sbi->sb);
+	return 0;
+}
+
+static int recallfs_apply_entry(struct recallfs_sb_info *sbi, const struct recallfs_record *rec)
+{
+	struct recallfs_stamp none = {};
+	struct recallfs_dir *dir;
+	bool created;
+	int err;
+
+	dir = recallfs_dir_get(sbi, rec->dir, rec->dir_len, &none, &created);
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
+	err = recallfs_entry_add(sbi, dir, rec);
+	recallfs_dir_put(dir);
+	return err == -ENOSPC ? 0 : err;
+}
+
+static int recallfs_apply_dir(struct recallfs_sb_info *sbi, const struct recallfs_record *rec)
+{
+	struct recallfs_dir *dir;
+	bool created;
+
+	dir = recallfs_dir_get(sbi, rec->dir, rec->dir_len, &rec->stamp, &created);
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
+	spin_lock(&dir->lock);
+	dir->stamp = rec->stamp;
+	dir->complete = rec->flags & RECALLFS_DIR_COMPLETE;
+	spin_unlock(&dir->lock);
+	recallfs_dir_put(dir);
+	return 0;
+}
+
+int recallfs_index_apply(struct recallfs_sb_info *sbi, const struct recallfs_record *rec)
+{
+	switch (rec->type) {
+	case RECALLFS_REC_ENTRY:
+		return recallfs_apply_entry(sbi, rec);
+	case RECALLFS_REC_DIR:
+		return recallfs_apply_dir(sbi, rec);
+	case RECALLFS_REC_INVALIDATE:
+		recallfs_forget(sbi, rec->dir, rec->dir_len, rec->flags & RECALLFS_INVALIDATE_TREE);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_record *rec)
+{
+	*rec = (struct recallfs_record) {
+		.type = RECALLFS_REC_ENTRY,
+		.flags = e->flags,
+		.dir = e->dir->path,
+		.dir_len = e->dir->path_len,
+		.name = e->name,
+		.name_len = e->name_len,
+		.link = e->link_len ? e->name + e->name_len + 1 : NULL,
+		.link_len = e->link_len,
+		.attr = e->attr,
+	};
+}
+
+static int recallfs_dir_for_each(struct recallfs_dir *dir,
+				 int (*fn)(const struct recallfs_record *, void *), void *arg)
+{
+	struct recallfs_record rec = {
+		.type = RECALLFS_REC_DIR,
+		.flags = dir->complete ? RECALLFS_DIR_COMPLETE : 0,
+		.dir = dir->path,
+		.dir_len = dir->path_len,
+		.stamp = dir->stamp,
+	};
+	struct recallfs_entry *e;
+	int ret;
+
+	ret = fn(&rec, arg);
+	list_for_each_entry(e, &dir->entries, dir_link) {
+		if (ret)
+			break;
+		recallfs_entry_to_record(e, &rec);
+		ret = fn(&rec, arg);
+	}
+	return ret;
+}
+
+int recallfs_index_for_each(struct recallfs_sb_info *sbi,
+			    int (*fn)(const struct recallfs_record *rec, void *arg), void *arg)
+{
+	struct rhashtable_iter iter;
+	struct recallfs_dir *dir;
+	int ret = 0;
+
+	rhashtable_walk_enter(&sbi->index->dirs, &iter);
+	rhashtable_walk_start(&iter);
+	while (!ret && (dir = rhashtable_walk_next(&iter)) != NULL) {
+		if (IS_ERR(dir))
+			continue;	/* -EAGAIN: a resize; entries may repeat, replay is idempotent */
+		spin_lock(&dir->lock);
+		if (!dir->dead)
+			ret = recallfs_dir_for_each(dir, fn, arg);
+		spin_unlock(&dir->lock);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return ret;
+}
+
+int recallfs_set_mode(struct recallfs_sb_info *sbi, enum recallfs_mode mode)
+{
+	if (mode > RECALLFS_MODE_IMMUTABLE)
+		return -EINVAL;
+	WRITE_ONCE(sbi->mode, mode);
+	/* Dentries trusted under the old mode must be checked under the new one. */
+	shrink_dcache_sb(sbi->sb);
+	return 0;
+}

@@ -1,0 +1,871 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * recallfs: the on-disk journal (mount option journal=PATH).
+ *
+ * Every change to the index is queued here as an encoded record
+ * (include/recallfs_journal.h) and appended to a local file by a delayed
+ * work, so lookups never wait for the disk. At mount the file is replayed
+ * into the index; a torn or corrupt tail is cut; a journal of another lower
+ * tree is renamed aside. When dead records dominate, the index's live
+ * records are rewritten to PATH.compact, which is renamed over PATH.
+ *
+ * Locking: io_lock (a mutex) serializes all file I/O, the file pointer and
+ * end; pending_lock (a spinlock) guards the pending buffer, which log()
+ * fills without sleeping. The worker swaps the pending buffer with the spare
+ * one under pending_lock and writes the spare under io_lock.
+ *
+ * Journal I/O runs with the mounter's credentials, saved at open.
+ */
+#include <linux/cred.h>
+#include <linux/exportfs.h>
+#include <linux/file.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"
+#include "recallfs_journal.h"
+
+/* Not in every kernel's <linux/magic.h>. */
+#ifndef CIFS_SUPER_MAGIC
+#define CIFS_SUPER_MAGIC	0xFF534D42
+#endif
+#ifndef SMB2_SUPER_MAGIC
+#define SMB2_SUPER_MAGIC	0xFE534D42
+#endif
+#ifndef CEPH_SUPER_MAGIC
+#define CEPH_SUPER_MAGIC	0x00c36400
+#endif
+#define RECALLFS_GFS2_MAGIC	0x01161970
+#define RECALLFS_OCFS2_MAGIC	0x7461636f
+
+/* Each of the two pending buffers; a record is at most 16 KiB. */
+#define RECALLFS_PENDING_SIZE	(256 * 1024)
+/* Replay reads the file in chunks of this size (at least two records). */
+#define RECALLFS_REPLAY_CHUNK	(64 * 1024)
+/* Compact automatically once the file is this big and twice the live size. */
+#define RECALLFS_COMPACT_MIN	(1024 * 1024)
+
+struct recallfs_journal {
+	struct recallfs_sb_info *sbi;
+	const struct cred *cred;	/* the mounter's; referenced */
+	char *compact_path;		/* journal_path + ".compact" */
+	const char *basename;		/* last component of journal_path */
+	void *header;			/* this mount's encoded header */
+	u32 header_len;
+
+	struct mutex io_lock;
+	struct file *file;		/* io_lock */
+	loff_t end;			/* io_lock: where the next record goes */
+	loff_t next_compact_check;	/* io_lock: file size that triggers a check */
+
+	spinlock_t pending_lock;
+	char *pending;			/* records waiting for the next commit */
+	char *spare;			/* io_lock: the buffer being written */
+	u32 pending_len, pending_count;
+	bool lost;			/* a record was dropped: rewrite from the index */
+	bool stopped;			/* error or closed: log() queues nothing */
+	int error;			/* the error that stopped journaling */
+	u64 dropped;			/* records not queued (buffer full) */
+
+	struct delayed_work commit_work;
+
+	/* Journals in use, so that two mounts never share one file. */
+	struct list_head in_use;
+	struct super_block *file_sb;
+	u64 file_ino;
+};
+
+static LIST_HEAD(recallfs_journals);
+static DEFINE_MUTEX(recallfs_journals_lock);
+
+/* ---- journals in use ---- */
+
+/* Record @file as @j's; -EBUSY if another mount uses the same inode. */
+static int recallfs_journal_claim(struct recallfs_journal *j, struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct recallfs_journal *other;
+	int err = 0;
+
+	mutex_lock(&recallfs_journals_lock);
+	list_for_each_entry(other, &recallfs_journals, in_use) {
+		if (other != j && other->file_sb == inode->i_sb &&
+		    other->file_ino == (u64)inode->i_ino) {
+			err = -EBUSY;
+			goto out;
+		}
+	}
+	j->file_sb = inode->i_sb;
+	j->file_ino = inode->i_ino;
+	if (list_empty(&j->in_use))
+		list_add(&j->in_use, &recallfs_journals);
+out:
+	mutex_unlock(&recallfs_journals_lock);
+	return err;
+}
+
+static void recallfs_journal_unclaim(struct recallfs_journal *j)
+{
+	mutex_lock(&recallfs_journals_lock);
+	list_del_init(&j->in_use);
+	mutex_unlock(&recallfs_journals_lock);
+}
+
+/* ---- file helpers ---- */
+
+/* Write all of @buf at *@pos. */
+static int recallfs_write_all(struct file *file, const void *buf, size_t len, loff_t *pos)
+{
+	while (len) {
+		ssize_t ret = kernel_write(file, buf, len, pos);
+
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return -EIO;
+		buf += ret;
+		len -= ret;
+	}
+	return 0;
+}
+
+/* Read up to @len bytes at @pos; fewer only at the end of the file. */
+static ssize_t recallfs_read_full(struct file *file, void *buf, size_t len, loff_t pos)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t ret = kernel_read(file, buf + done, len - done, &pos);
+
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			break;
+		done += ret;
+	}
+	return done;
+}
+
+static int recallfs_truncate(struct file *file, loff_t len)
+{
+	/* vfs_truncate() returns long before 7.x, int after: either fits. */
+	long err = vfs_truncate(&file->f_path, len);
+
+	return (int)err;
+}
+
+/* Whether journaling to a file on @sb would put it on shared or network storage. */
+static bool recallfs_network_fs(const struct super_block *sb)
+{
+	switch (sb->s_magic) {
+	case NFS_SUPER_MAGIC:
+	case CIFS_SUPER_MAGIC:
+	case SMB2_SUPER_MAGIC:
+	case CEPH_SUPER_MAGIC:
+	case AFS_FS_MAGIC:
+	case CODA_SUPER_MAGIC:
+	case V9FS_MAGIC:
+	case RECALLFS_GFS2_MAGIC:
+	case RECALLFS_OCFS2_MAGIC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Rename @old_name to @new_name in the directory of the journal file. */
+static int recallfs_journal_rename(struct recallfs_journal *j, const char *old_name,
+				   const char *new_name, unsigned int flags)
+{
+	struct path dir = { .mnt = j->file->f_path.mnt };
+	int err;
+
+	dir.dentry = dget_parent(j->file->f_path.dentry);
+	err = mnt_want_write(dir.mnt);
+	if (!err) {
+		err = recallfs_rename_in_dir(&dir, old_name, new_name, flags);
+		mnt_drop_write(dir.mnt);
+	}
+	if (!err) {
+		/* Make the rename durable; not every filesystem can fsync a directory. */
+		struct file *d = dentry_open(&dir, O_RDONLY | O_DIRECTORY, j->cred);
+
+		if (!IS_ERR(d)) {
+			vfs_fsync(d, 0);
+			fput(d);
+		}
+	}
+	dput(dir.dentry);
+	return err;
+}
+
+/* ---- open and checks ---- */
+
+/*
+ * Open (creating) the journal file and check it may hold a journal: a local
+ * regular file, not on the lower filesystem, not used by another mount.
+ */
+static struct file *recallfs_journal_open_file(struct recallfs_journal *j,
+					       struct fs_context *fc)
+{
+	struct recallfs_sb_info *sbi = j->sbi;
+	const char *path = sbi->journal_path;
+	struct super_block *sb;
+	struct path existing;
+	struct file *file;
+	int err;
+
+	/* Look before opening: opening a device or FIFO can have side effects. */
+	err = kern_path(path, 0, &existing);
+	if (!err) {
+		umode_t mode = d_inode(existing.dentry)->i_mode;
+
+		path_put(&existing);
+		if (S_ISLNK(mode))
+			return ERR_PTR(invalfc(fc, "journal=%s: is a symlink", path));
+		if (!S_ISREG(mode))
+			return ERR_PTR(invalfc(fc, "journal=%s: not a regular file", path));
+	}
+
+	file = filp_open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC, 0600);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		if (err == -ELOOP)
+			return ERR_PTR(invalfc(fc, "journal=%s: is a symlink", path));
+		if (err == -EISDIR)
+			return ERR_PTR(invalfc(fc, "journal=%s: not a regular file", path));
+		else
+			errorfc(fc, "journal=%s: cannot open: error %d", path, err);
+		return file;
+	}
+	sb = file_inode(file)->i_sb;
+	if (!S_ISREG(file_inode(file)->i_mode)) {
+		err = invalfc(fc, "journal=%s: not a regular file", path);
+	} else if (sb == sbi->lower_root.mnt->mnt_sb) {
+		err = invalfc(fc, "journal=%s: on the lower filesystem; put it on a local disk", path);
+	} else if (recallfs_network_fs(sb)) {
+		err = invalfc(fc, "journal=%s: on a network filesystem (%s); put it on a local disk",
+			      path, sb->s_type->name);
+	} else {
+		err = recallfs_journal_claim(j, file);
+		if (err)
+			errorfc(fc, "journal=%s: already in use by another recallfs mount", path);
+	}
+	if (err) {
+		fput(file);
+		return ERR_PTR(err);
+	}
+	return file;
+}
+
+/*
+ * Encode the header that identifies this mount's lower tree: its path, the
+ * lower filesystem's type and, where the filesystem can give one, the lower
+ * root's file handle (so a different export mounted at the same path is
+ * told apart).
+ */
+static int recallfs_journal_make_header(struct recallfs_journal *j)
+{
+	struct recallfs_sb_info *sbi = j->sbi;
+	struct dentry *root = sbi->lower_root.dentry;
+	struct super_block *lower_sb = root->d_sb;
+	struct recallfs_journal_identity id = {};
+	u32 fh[RECALLFS_JOURNAL_FH_MAX / 4];
+	char *buf, *dir;
+	int err = 0;
+
+	buf = __getname();
+	if (!buf)
+		return -ENOMEM;
+	dir = d_path(&sbi->lower_root, buf, PATH_MAX);
+	if (IS_ERR(dir))
+		dir = sbi->lowerdir;
+	id.lowerdir = dir;
+	id.lowerdir_len = min_t(size_t, strlen(dir), RECALLFS_JOURNAL_PATH_MAX);
+	id.fstype = lower_sb->s_type->name;
+	id.fstype_len = min_t(size_t, strlen(id.fstype), RECALLFS_JOURNAL_FSTYPE_MAX);
+	if (lower_sb->s_export_op && lower_sb->s_export_op->encode_fh) {
+		int words = ARRAY_SIZE(fh);
+		int type = exportfs_encode_fh(root, (struct fid *)fh, &words, 0);
+
+		if (type > 0 && type != FILEID_INVALID && words > 0 &&
+		    words <= (int)ARRAY_SIZE(fh)) {
+			id.fh = (const u8 *)fh;
+			id.fh_len = words * 4;
+			id.fh_type = type;
+		}
+	}
+	id.created = ktime_get_real_seconds();
+
+	j->header_len = recallfs_header_size(&id);
+	j->header = kmalloc(j->header_len, GFP_KERNEL);
+	if (!j->header)
+		err = -ENOMEM;
+	else
+		recallfs_header_encode(&id, j->header, j->header_len);
+	__putname(buf);
+	return err;
+}
+
+/* Start an empty journal: just the header. */
+static int recallfs_journal_start_fresh(struct recallfs_journal *j)
+{
+	int err;
+
+	j->end = 0;
+	err = recallfs_truncate(j->file, 0);
+	if (!err)
+		err = recallfs_write_all(j->file, j->header, j->header_len, &j->end);
+	if (!err)
+		err = vfs_fsync(j->file, 0);
+	return err;
+}
+
+/*
+ * The journal belongs to another tree or cannot be read: rename it to
+ * PATH.bad-<unix time> and start an empty one at PATH.
+ */
+static int recallfs_journal_set_aside(struct recallfs_journal *j, struct fs_context *fc,
+				      const char *why)
+{
+	const char *path = j->sbi->journal_path;
+	struct file *file;
+	char *aside;
+	int err;
+
+	aside = kasprintf(GFP_KERNEL, "%s.bad-%lld", j->basename,
+			  (long long)ktime_get_real_seconds());
+	if (!aside)
+		return -ENOMEM;
+	err = recallfs_journal_rename(j, j->basename, aside, RENAME_NOREPLACE);
+	if (err) {
+		errorfc(fc, "journal=%s: %s, and it cannot be renamed aside: error %d",
+			path, why, err);
+		kfree(aside);
+		return err;
+	}
+	pr_warn("journal %s: %s; renamed to %s, starting a new journal\n", path, why, aside);
+	kfree(aside);
+
+	file = recallfs_journal_open_file(j, fc);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	fput(j->file);
+	j->file = file;
+	return recallfs_journal_start_fresh(j);
+}
+
+/* Decode and apply every record in [pos, size); cut what does not decode. */
+static int recallfs_journal_replay_records(struct recallfs_journal *j, char *buf, loff_t pos,
+					   loff_t size)
+{
+	struct recallfs_sb_info *sbi = j->sbi;
+	u32 filled = 0, off = 0;
+	loff_t good = pos;		/* the end of the last good record */
+	const char *why = NULL;
+
+	while (!why) {
+		struct recallfs_record rec;
+		u32 len = 0;
+		int ret;
+
+		ret = recallfs_record_decode(buf + off, filled - off, &rec, &len);
+		if (ret == RECALLFS_DECODE_OK || ret == RECALLFS_DECODE_SKIP) {
+			if (ret == RECALLFS_DECODE_OK && !recallfs_index_apply(sbi, &rec))
+				recallfs_count(sbi, RECALLFS_JOURNAL_REPLAYED);
+			off += len;
+			good += len;
+			continue;
+		}
+		if (ret != RECALLFS_DECODE_SHORT) {
+			why = ret == RECALLFS_DECODE_UNSUPPORTED ? "a record of a newer format" :
+								   "a corrupt record";
+			break;
+		}
+		/* Need more bytes: keep the partial record, read behind it. */
+		if (good + (filled - off) >= size) {
+			why = "a torn record";
+			break;
+		}
+		memmove(buf, buf + off, filled - off);
+		filled -= off;
+		off = 0;
+		ret = recallfs_read_full(j->file, buf + filled,
+					 min_t(loff_t, RECALLFS_REPLAY_CHUNK - filled,
+					       size - good - filled),
+					 good + filled);
+		if (ret < 0)
+			return ret;
+		if (!ret) {
+			why = "a torn record";
+			break;
+		}
+		filled += ret;
+		cond_resched();
+	}
+
+	j->end = good;
+	if (good == size)
+		return 0;
+	pr_warn("journal %s: %s at offset %lld; cutting %lld bytes\n",
+		sbi->journal_path, why, good, size - good);
+	recallfs_count_add(sbi, RECALLFS_JOURNAL_TRUNCATED, size - good);
+	/* Appends must not land in front of stale bytes: cut them now. */
+	return recallfs_truncate(j->file, good);
+}
+
+/* Check the header, then replay; a header that is not ours sets the file aside. */
+static int recallfs_journal_replay(struct recallfs_journal *j, struct fs_context *fc)
+{
+	loff_t size = i_size_read(file_inode(j->file));
+	struct recallfs_journal_identity ours, theirs;
+	const char *why = NULL;
+	ssize_t n;
+	char *buf;
+	int ret;
+
+	if (size == 0)
+		return recallfs_journal_start_fresh(j);
+	buf = kvmalloc(RECALLFS_REPLAY_CHUNK, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	n = recallfs_read_full(j->file, buf, min_t(loff_t, size, RECALLFS_JOURNAL_HEADER_MAX), 0);
+	if (n < 0) {
+		ret = n;
+		errorfc(fc, "journal=%s: read error %d", j->sbi->journal_path, ret);
+		goto out;
+	}
+	recallfs_header_decode(j->header, j->header_len, &ours);
+	ret = recallfs_header_decode(buf, n, &theirs);
+	if (ret == RECALLFS_DECODE_UNSUPPORTED)
+		why = "written by a newer recallfs";
+	else if (ret < 0)
+		why = "no valid journal header";
+	else if (!recallfs_identity_equal(&ours, &theirs))
+		why = "the journal of another lower tree";
+	if (why) {
+		ret = recallfs_journal_set_aside(j, fc, why);
+		goto out;
+	}
+	/* Keep the journal's own header (its creation time) for compactions. */
+	memcpy(j->header, buf, j->header_len);
+	ret = recallfs_journal_replay_records(j, buf, ret, size);
+	if (ret)
+		errorfc(fc, "journal=%s: replay failed: error %d", j->sbi->journal_path, ret);
+out:
+	kvfree(buf);
+	return ret;
+}
+
+/* ---- queueing and committing ---- */
+
+/* Stop journaling for this mount after an I/O error. */
+static void recallfs_journal_fail(struct recallfs_journal *j, int err, const char *what)
+{
+	spin_lock(&j->pending_lock);
+	if (j->stopped) {
+		spin_unlock(&j->pending_lock);
+		return;
+	}
+	j->stopped = true;
+	j->error = err;
+	j->pending_len = 0;
+	j->pending_count = 0;
+	spin_unlock(&j->pending_lock);
+	recallfs_count(j->sbi, RECALLFS_JOURNAL_ERRORS);
+	pr_warn("journal %s: %s failed (error %d); journaling stopped for this mount\n",
+		j->sbi->journal_path, what, err);
+}
+
+void recallfs_journal_log(struct recallfs_sb_info *sbi, const struct recallfs_record *rec)
+{
+	struct recallfs_journal *j = sbi->journal;
+	bool first = false, kick = false;
+	u32 size;
+
+	if (!j)
+		return;
+	size = recallfs_record_size(rec);
+	if (!size) {
+		/* A record the format cannot hold (an index bug): say so, once. */
+		pr_warn_once("journal %s: record type %u for \"%.*s\" not encodable, not journaled\n",
+			     sbi->journal_path, rec->type, (int)min_t(u32, rec->dir_len, 256),
+			     rec->dir ? rec->dir : "");
+		return;
+	}
+	spin_lock(&j->pending_lock);
+	if (j->stopped) {
+		spin_unlock(&j->pending_lock);
+		return;
+	}
+	if (size <= RECALLFS_PENDING_SIZE - j->pending_len) {
+		first = !j->pending_len;
+		recallfs_record_encode(rec, j->pending + j->pending_len, size);
+		j->pending_len += size;
+		j->pending_count++;
+	} else {
+		/* Never wait: drop it, and have the next commit rewrite from the index. */
+		j->lost = true;
+		j->dropped++;
+		kick = true;
+	}
+	if (j->pending_len > RECALLFS_PENDING_SIZE / 2)
+		kick = true;
+	spin_unlock(&j->pending_lock);
+
+	if (kick)
+		mod_delayed_work(system_unbound_wq, &j->commit_work, 0);
+	else if (first)
+		queue_delayed_work(system_unbound_wq, &j->commit_work,
+				   (unsigned long)READ_ONCE(sbi->commit_secs) * HZ);
+}
+
+static int recallfs_journal_compact_locked(struct recallfs_journal *j);
+static void recallfs_journal_maybe_compact(struct recallfs_journal *j);
+
+/* Append the pending records to the file. Caller holds io_lock. */
+static int recallfs_journal_commit(struct recallfs_journal *j)
+{
+	u32 len, count;
+	bool lost;
+	char *buf;
+	int err;
+
+	spin_lock(&j->pending_lock);
+	if (j->stopped) {
+		spin_unlock(&j->pending_lock);
+		return j->error;
+	}
+	buf = j->pending;
+	len = j->pending_len;
+	count = j->pending_count;
+	lost = j->lost;
+	j->pending = j->spare;
+	j->spare = buf;
+	j->pending_len = 0;
+	j->pending_count = 0;
+	j->lost = false;
+	spin_unlock(&j->pending_lock);
+
+	if (len) {
+		err = recallfs_write_all(j->file, buf, len, &j->end);
+		if (err) {
+			recallfs_journal_fail(j, err, "write");
+			return err;
+		}
+		recallfs_count_add(j->sbi, RECALLFS_JOURNAL_RECORDS, count);
+	}
+	/* Records were dropped: only a rewrite from the index has them all. */
+	if (lost && recallfs_journal_compact_locked(j)) {
+		spin_lock(&j->pending_lock);
+		j->lost = true;		/* try again at the next commit */
+		spin_unlock(&j->pending_lock);
+	}
+	if (!lost)
+		recallfs_journal_maybe_compact(j);
+	return 0;
+}
+
+static void recallfs_journal_worker(struct work_struct *work)
+{
+	struct recallfs_journal *j = container_of(to_delayed_work(work),
+						  struct recallfs_journal, commit_work);
+	const struct cred *old = override_creds(j->cred);
+
+	mutex_lock(&j->io_lock);
+	recallfs_journal_commit(j);
+	mutex_unlock(&j->io_lock);
+	revert_creds(old);
+}
+
+int recallfs_journal_sync(struct recallfs_sb_info *sbi)
+{
+	struct recallfs_journal *j = sbi->journal;
+	const struct cred *old;
+	int err;
+
+	if (!j)
+		return 0;
+	old = override_creds(j->cred);
+	mutex_lock(&j->io_lock);
+	err = recallfs_journal_commit(j);
+	if (!err) {
+		err = vfs_fsync(j->file, 0);
+		if (err)
+			recallfs_journal_fail(j, err, "fsync");
+	}
+	mutex_unlock(&j->io_lock);
+	revert_creds(old);
+	return err;
+}
+
+/* ---- compaction ---- */
+
+/* The live records, encoded: filled by two passes over the index. */
+struct recallfs_snapshot {
+	char *buf;
+	size_t size;		/* pass 1: bytes needed; pass 2: bytes allocated */
+	size_t len;		/* pass 2: bytes encoded */
+	bool overflow;		/* pass 2: the index grew past the buffer */
+};
+
+static int recallfs_snapshot_size(const struct recallfs_record *rec, void *arg)
+{
+	struct recallfs_snapshot *s = arg;
+
+	s->size += recallfs_record_size(rec);
+	return 0;
+}
+
+static int recallfs_snapshot_encode(const struct recallfs_record *rec, void *arg)
+{
+	struct recallfs_snapshot *s = arg;
+	size_t room = min_t(size_t, s->size - s->len, U32_MAX);
+	u32 n = recallfs_record_encode(rec, s->buf + s->len, room);
+
+	if (!n) {
+		if (!recallfs_record_size(rec))
+			return 0;	/* not encodable: never was journaled either */
+		s->overflow = true;
+		return 1;
+	}
+	s->len += n;
+	return 0;
+}
+
+/* Header and live records in one buffer; retried if the index grows meanwhile. */
+static int recallfs_journal_snapshot(struct recallfs_journal *j, struct recallfs_snapshot *s)
+{
+	int tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		size_t need;
+
+		memset(s, 0, sizeof(*s));
+		recallfs_index_for_each(j->sbi, recallfs_snapshot_size, s);
+		/* Head room for records added between the passes. */
+		need = j->header_len + s->size + s->size / 8 + 65536;
+		if (need > INT_MAX)
+			return -EFBIG;
+		s->buf = kvmalloc(need, GFP_KERNEL);
+		if (!s->buf)
+			return -ENOMEM;
+		s->size = need;
+		memcpy(s->buf, j->header, j->header_len);
+		s->len = j->header_len;
+		recallfs_index_for_each(j->sbi, recallfs_snapshot_encode, s);
+		if (!s->overflow)
+			return 0;
+		kvfree(s->buf);
+		s->buf = NULL;
+	}
+	return -EAGAIN;
+}
+
+/* Create PATH.compact, replacing a stale one left by a crash. */
+static struct file *recallfs_journal_create_compact(struct recallfs_journal *j)
+{
+	const int flags = O_RDWR | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC;
+	struct file *file;
+
+	file = filp_open(j->compact_path, flags | O_CREAT | O_EXCL, 0600);
+	if (IS_ERR(file) && PTR_ERR(file) == -EEXIST)
+		file = filp_open(j->compact_path, flags | O_TRUNC, 0600);
+	if (IS_ERR(file))
+		return file;
+	if (!S_ISREG(file_inode(file)->i_mode) ||
+	    file_inode(file)->i_sb != file_inode(j->file)->i_sb) {
+		fput(file);
+		return ERR_PTR(-EINVAL);
+	}
+	return file;
+}
+
+/*
+ * Rewrite the live records to PATH.compact, fsync it and rename it over
+ * PATH: until the rename the old journal stays whole. Pending records stay
+ * queued and are appended to the new file. Caller holds io_lock, creds set.
+ */
+static int recallfs_journal_compact_locked(struct recallfs_journal *j)
+{
+	struct recallfs_snapshot s;
+	char *compact_name;
+	struct file *file;
+	loff_t end = 0;
+	int err;
+
+	err = recallfs_journal_snapshot(j, &s);
+	if (err)
+		goto out_warn;
+	file = recallfs_journal_create_compact(j);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto out_free;
+	}
+	err = recallfs_write_all(file, s.buf, s.len, &end);
+	if (!err)
+		err = vfs_fsync(file, 0);
+	compact_name = kasprintf(GFP_KERNEL, "%s.compact", j->basename);
+	if (!compact_name && !err)
+		err = -ENOMEM;
+	if (!err)
+		err = recallfs_journal_rename(j, compact_name, j->basename, 0);
+	kfree(compact_name);
+	if (err) {
+		fput(file);
+		goto out_free;
+	}
+	/* The new file is the journal now; the same mount still owns it. */
+	recallfs_journal_claim(j, file);
+	fput(j->file);
+	j->file = file;
+	j->end = end;
+	j->next_compact_check = max_t(loff_t, 2 * end, RECALLFS_COMPACT_MIN);
+out_free:
+	kvfree(s.buf);
+out_warn:
+	if (err)
+		pr_warn("journal %s: compaction failed (error %d); the journal is unchanged\n",
+			j->sbi->journal_path, err);
+	return err;
+}
+
+/* After a commit: compact when dead records dominate (file > 2 x live and > 1 MiB). */
+static void recallfs_journal_maybe_compact(struct recallfs_journal *j)
+{
+	struct recallfs_snapshot s = {};
+	loff_t live;
+
+	if (j->end <= j->next_compact_check)
+		return;
+	recallfs_index_for_each(j->sbi, recallfs_snapshot_size, &s);
+	live = j->header_len + s.size;
+	if (j->end > 2 * live)
+		recallfs_journal_compact_locked(j);
+	/* Check again only after the file grew well past what is live. */
+	j->next_compact_check = max_t(loff_t, max_t(loff_t, 2 * live, j->end),
+				      RECALLFS_COMPACT_MIN);
+}
+
+int recallfs_journal_compact(struct recallfs_sb_info *sbi)
+{
+	struct recallfs_journal *j = sbi->journal;
+	const struct cred *old;
+	int err;
+
+	if (!j)
+		return -ENOENT;
+	old = override_creds(j->cred);
+	mutex_lock(&j->io_lock);
+	err = recallfs_journal_commit(j);
+	if (!err)
+		err = recallfs_journal_compact_locked(j);
+	mutex_unlock(&j->io_lock);
+	revert_creds(old);
+	return err;
+}
+
+/* ---- open and close ---- */
+
+static void recallfs_journal_free(struct recallfs_journal *j)
+{
+	if (j->file) {
+		recallfs_journal_unclaim(j);
+		fput(j->file);
+	}
+	put_cred(j->cred);
+	kvfree(j->pending);
+	kvfree(j->spare);
+	kfree(j->header);
+	kfree(j->compact_path);
+	kfree(j);
+}
+
+int recallfs_journal_open(struct recallfs_sb_info *sbi, struct fs_context *fc)
+{
+	const char *path = sbi->journal_path;
+	struct recallfs_journal *j;
+	struct file *file;
+	int err;
+
+	if (!path)
+		return 0;
+	recallfs_journal_layout_checks();
+	j = kzalloc(sizeof(*j), GFP_KERNEL);
+	if (!j)
+		return -ENOMEM;
+	j->sbi = sbi;
+	j->cred = get_current_cred();
+	mutex_init(&j->io_lock);
+	spin_lock_init(&j->pending_lock);
+	INIT_LIST_HEAD(&j->in_use);
+	INIT_DELAYED_WORK(&j->commit_work, recallfs_journal_worker);
+	j->basename = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	j->next_compact_check = RECALLFS_COMPACT_MIN;
+	j->pending = kvmalloc(RECALLFS_PENDING_SIZE, GFP_KERNEL);
+	j->spare = kvmalloc(RECALLFS_PENDING_SIZE, GFP_KERNEL);
+	j->compact_path = kasprintf(GFP_KERNEL, "%s.compact", path);
+	err = -ENOMEM;
+	if (!j->pending || !j->spare || !j->compact_path)
+		goto fail;
+	if (!*j->basename) {
+		err = invalfc(fc, "journal=%s: not a file name", path);
+		goto fail;
+	}
+	err = recallfs_journal_make_header(j);
+	if (err)
+		goto fail;
+
+	file = recallfs_journal_open_file(j, fc);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto fail;
+	}
+	j->file = file;
+	err = recallfs_journal_replay(j, fc);
+	if (err)
+		goto fail;
+	sbi->journal = j;
+	return 0;
+fail:
+	recallfs_journal_free(j);
+	return err;
+}
+
+void recallfs_journal_close(struct recallfs_sb_info *sbi)
+{
+	struct recallfs_journal *j = sbi->journal;
+
+	if (!j)
+		return;
+	recallfs_journal_sync(sbi);
+	spin_lock(&j->pending_lock);
+	j->stopped = true;
+	spin_unlock(&j->pending_lock);
+	cancel_delayed_work_sync(&j->commit_work);
+	if (j->dropped)
+		pr_info("journal %s: %llu records were not queued (buffer full) and were rewritten by compaction\n",
+			sbi->journal_path, j->dropped);
+	sbi->journal = NULL;
+	recallfs_journal_free(j);
+}
+
+u64 recallfs_journal_bytes(struct recallfs_sb_info *sbi)
+{
+	struct recallfs_journal *j = sbi->journal;
+	u64 bytes;
+
+	if (!j)
+		return 0;
+	mutex_lock(&j->io_lock);
+	bytes = j->end;
+	mutex_unlock(&j->io_lock);
+	return bytes;
+}

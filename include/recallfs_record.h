@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR MIT */
+/*
+ * recallfs: one recorded lookup result, decoded. This is the currency between
+ * the in-memory index, the journal codec and the tools: the journal stores a
+ * stream of these (encoded per include/recallfs_journal.h), replay applies
+ * them to the index in order, compaction writes the index's live ones.
+ *
+ * Shared by the kernel module and userspace: only <linux/types.h> types.
+ */
+#ifndef _RECALLFS_RECORD_H
+#define _RECALLFS_RECORD_H
+
+#include <linux/types.h>
+
+/* Record types. */
+enum recallfs_record_type {
+	RECALLFS_REC_ENTRY = 1,		/* a name in a directory: negative or positive */
+	RECALLFS_REC_DIR = 2,		/* a directory's change stamp and "complete" mark */
+	RECALLFS_REC_INVALIDATE = 3,	/* forget a directory (or a subtree) */
+};
+
+/* flags of RECALLFS_REC_ENTRY */
+#define RECALLFS_ENTRY_POSITIVE	0x0001	/* the name exists; attr is valid */
+/* flags of RECALLFS_REC_DIR */
+#define RECALLFS_DIR_COMPLETE	0x0001	/* every name of the directory is recorded */
+/* flags of RECALLFS_REC_INVALIDATE */
+#define RECALLFS_INVALIDATE_TREE 0x0001	/* the directory and everything below it */
+
+/* Attributes of a positive entry, as the lower filesystem reported them. */
+struct recallfs_attr {
+	__u64 ino;
+	__u64 size;
+	__u64 blocks;			/* 512-byte units */
+	__s64 atime_sec, mtime_sec, ctime_sec;
+	__u32 atime_nsec, mtime_nsec, ctime_nsec;
+	__u32 mode;			/* type and permission bits */
+	__u32 uid, gid;			/* in the initial user namespace */
+	__u32 nlink;
+	__u32 rdev;			/* new_encode_dev() form */
+	__u32 blksize;
+};
+
+/* What identifies a directory's state on the lower filesystem. */
+struct recallfs_stamp {
+	__s64 mtime_sec, ctime_sec;
+	__u32 mtime_nsec, ctime_nsec;
+	__u64 ino;
+};
+
+/*
+ * One record. Strings are not NUL-terminated (lengths given); a decoder
+ * points them into its input buffer. dir is the directory's path relative
+ * to the mount root without leading or trailing '/', "" for the root itself.
+ */
+struct recallfs_record {
+	__u16 type;			/* enum recallfs_record_type */
+	__u16 flags;
+	__u32 dir_len;
+	const char *dir;
+	__u32 name_len;			/* ENTRY */
+	const char *name;
+	__u32 link_len;			/* ENTRY: symlink target, 0 if none recorded */
+	const char *link;
+	struct recallfs_attr attr;	/* ENTRY with RECALLFS_ENTRY_POSITIVE */
+	struct recallfs_stamp stamp;	/* DIR */
+};
+
+#endif /* _RECALLFS_RECORD_H */
