@@ -21,6 +21,7 @@ enum recallfs_record_type {
 
 /* flags of RECALLFS_REC_ENTRY */
 #define RECALLFS_ENTRY_POSITIVE	0x0001	/* the name exists; attr is valid */
+#define RECALLFS_ENTRY_LISTED	0x0002	/* the name exists (seen in a listing); no attr */
 /* flags of RECALLFS_REC_DIR */
 #define RECALLFS_DIR_COMPLETE	0x0001	/* every name of the directory is recorded */
 /* flags of RECALLFS_REC_INVALIDATE */
@@ -39,6 +40,9 @@ struct recallfs_attr {
 	__u32 rdev;			/* new_encode_dev() form */
 	__u32 blksize;
 };
+
+/* Largest lower file handle recorded for a directory (bytes). */
+#define RECALLFS_FH_MAX		128
 
 /* What identifies a directory's state on the lower filesystem. */
 struct recallfs_stamp {
@@ -63,6 +67,9 @@ struct recallfs_record {
 	const char *link;
 	struct recallfs_attr attr;	/* ENTRY with RECALLFS_ENTRY_POSITIVE */
 	struct recallfs_stamp stamp;	/* DIR */
+	__u32 fh_type;			/* DIR: exportfs fid type of the lower directory */
+	__u32 fh_len;			/* DIR: bytes of fh, 0 if none, <= RECALLFS_FH_MAX */
+	const void *fh;			/* DIR: reaches the directory without a lookup */
 };
 
 #endif /* _RECALLFS_RECORD_H */

@@ -91,6 +91,17 @@ static inline void recallfs_inode_set_times(struct inode *inode, const struct ti
 #endif
 }
 
+/* The return of a readdir actor: bool (true = go on) or int (0 = go on). */
+#ifdef HAVE_FILLDIR_BOOL
+#define RECALLFS_FILLDIR_RET		bool
+#define RECALLFS_FILLDIR_CONTINUE	true
+#define RECALLFS_FILLDIR_STOP		false
+#else
+#define RECALLFS_FILLDIR_RET		int
+#define RECALLFS_FILLDIR_CONTINUE	0
+#define RECALLFS_FILLDIR_STOP		(-ENOMEM)
+#endif
+
 /* ->d_revalidate gained the parent inode and a stable name. */
 #ifdef HAVE_D_REVALIDATE_DIR_NAME
 #define RECALLFS_D_REVALIDATE_PARAMS \

@@ -3,6 +3,9 @@
  * recallfs: directory listing. readdir is the lower directory's readdir:
  * names, d_type and d_ino (the lower inode numbers) pass through unchanged.
  */
+#include <linux/mm.h>
+#include <linux/slab.h>
+
 #include "internal.h"
 
 static int recallfs_dir_open(struct inode *inode, struct file *file)
@@ -10,10 +13,70 @@ static int recallfs_dir_open(struct inode *inode, struct file *file)
 	return recallfs_open_lower(file, true);
 }
 
+/* A full listing of a lower directory, gathered by recallfs_read_listing(). */
+struct recallfs_listing_ctx {
+	struct dir_context ctx;
+	struct recallfs_listing listing;
+	int error;
+};
+
+static RECALLFS_FILLDIR_RET recallfs_listing_actor(struct dir_context *ctx, const char *name,
+						   int len, loff_t offset, u64 ino,
+						   unsigned int d_type)
+{
+	struct recallfs_listing_ctx *lc = container_of(ctx, struct recallfs_listing_ctx, ctx);
+	struct recallfs_listing *l = &lc->listing;
+	size_t need = sizeof(struct recallfs_listed_name) + len + 1;
+	struct recallfs_listed_name *n;
+
+	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return RECALLFS_FILLDIR_CONTINUE;
+	if (l->used + need > l->size) {
+		lc->error = -E2BIG;
+		return RECALLFS_FILLDIR_STOP;
+	}
+	n = (struct recallfs_listed_name *)(l->buf + l->used);
+	n->len = len;
+	n->d_type = d_type;
+	memcpy(n->name, name, len);
+	n->name[len] = '\0';
+	l->used += ALIGN(need, sizeof(u32));
+	l->count++;
+	return RECALLFS_FILLDIR_CONTINUE;
+}
+
+/*
+ * Read the whole lower directory once, through a file of its own, so that a
+ * complete listing can be recorded whatever the caller's buffer size.
+ */
+static void recallfs_read_listing(struct file *file)
+{
+	struct file *lower = file->private_data;
+	struct recallfs_listing_ctx lc = {
+		.ctx.actor = recallfs_listing_actor,
+		.listing.size = RECALLFS_LISTING_MAX,
+	};
+	struct file *again;
+
+	again = dentry_open(&lower->f_path, O_RDONLY | O_DIRECTORY, file->f_cred);
+	if (IS_ERR(again))
+		return;
+	lc.listing.buf = kvmalloc(lc.listing.size, GFP_KERNEL);
+	if (lc.listing.buf) {
+		if (!iterate_dir(again, &lc.ctx) && !lc.error)
+			recallfs_record_listing(file_dentry(file), &lc.listing);
+		kvfree(lc.listing.buf);
+	}
+	fput(again);
+}
+
 static int recallfs_iterate_shared(struct file *file, struct dir_context *ctx)
 {
 	struct file *lower = file->private_data;
 	int err;
+
+	if (ctx->pos == 0 && recallfs_listing_wanted(file_dentry(file)))
+		recallfs_read_listing(file);
 
 	/* iterate_dir() starts at the lower file's position: keep it in step. */
 	lower->f_pos = ctx->pos;

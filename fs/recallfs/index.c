@@ -166,12 +166,22 @@ struct recallfs_dir *recallfs_dir_find(struct recallfs_sb_info *sbi,
 	return dir;
 }
 
+/* Take the stamp and file handle of a DIR record. */
+static void recallfs_dir_set_state(struct recallfs_dir *dir, const struct recallfs_record *state)
+{
+	dir->stamp = state->stamp;
+	dir->fh_type = state->fh_type;
+	dir->fh_len = min_t(u32, state->fh_len, RECALLFS_FH_MAX);
+	if (dir->fh_len)
+		memcpy(dir->fh, state->fh, dir->fh_len);
+}
+
 /*
- * The recorded directory at @path, created with @stamp if missing;
- * referenced. An existing live directory keeps its own stamp.
+ * The recorded directory at @path, created with the stamp and file handle of
+ * @state if missing; referenced. An existing live directory keeps its own.
  */
 struct recallfs_dir *recallfs_dir_get(struct recallfs_sb_info *sbi, const char *path,
-				      u32 len, const struct recallfs_stamp *stamp, bool *created)
+				      u32 len, const struct recallfs_record *state, bool *created)
 {
 	struct recallfs_key key = { .name = path, .len = len };
 	struct recallfs_index *ix = sbi->index;
@@ -187,7 +197,7 @@ struct recallfs_dir *recallfs_dir_get(struct recallfs_sb_info *sbi, const char *
 	refcount_set(&dir->ref, 2);		/* the table's and the caller's */
 	spin_lock_init(&dir->lock);
 	INIT_LIST_HEAD(&dir->entries);
-	dir->stamp = *stamp;
+	recallfs_dir_set_state(dir, state);
 	/* Not verified yet; jiffies starts near wrap-around, so no zero here. */
 	dir->verified_until = jiffies - 1;
 	dir->path_len = len;
@@ -402,7 +412,7 @@ int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tre
 
 static int recallfs_apply_entry(struct recallfs_sb_info *sbi, const struct recallfs_record *rec)
 {
-	struct recallfs_stamp none = {};
+	struct recallfs_record none = {};
 	struct recallfs_dir *dir;
 	bool created;
 	int err;
@@ -420,11 +430,11 @@ static int recallfs_apply_dir(struct recallfs_sb_info *sbi, const struct recallf
 	struct recallfs_dir *dir;
 	bool created;
 
-	dir = recallfs_dir_get(sbi, rec->dir, rec->dir_len, &rec->stamp, &created);
+	dir = recallfs_dir_get(sbi, rec->dir, rec->dir_len, rec, &created);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
 	spin_lock(&dir->lock);
-	dir->stamp = rec->stamp;
+	recallfs_dir_set_state(dir, rec);
 	dir->complete = rec->flags & RECALLFS_DIR_COMPLETE;
 	spin_unlock(&dir->lock);
 	recallfs_dir_put(dir);
@@ -469,6 +479,9 @@ static int recallfs_dir_for_each(struct recallfs_dir *dir,
 		.dir = dir->path,
 		.dir_len = dir->path_len,
 		.stamp = dir->stamp,
+		.fh_type = dir->fh_type,
+		.fh_len = dir->fh_len,
+		.fh = dir->fh,
 	};
 	struct recallfs_entry *e;
 	int ret;

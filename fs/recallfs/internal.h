@@ -60,6 +60,7 @@ struct recallfs_counters {
 
 struct recallfs_index;		/* index.c */
 struct recallfs_journal;	/* journal.c */
+struct recallfs_listing;	/* dir.c */
 
 /* Per superblock. */
 struct recallfs_sb_info {
@@ -112,6 +113,9 @@ struct recallfs_dir {
 	bool complete;
 	struct recallfs_stamp stamp;
 	unsigned long verified_until;	/* verify mode: stamp checked until (jiffies) */
+	u32 fh_type;			/* the lower directory's file handle, if any */
+	u32 fh_len;
+	u8 fh[RECALLFS_FH_MAX];
 	u32 path_len;
 	char path[];			/* from the mount root, NUL-terminated */
 };
@@ -211,7 +215,25 @@ struct dentry *recallfs_lower_bind(struct dentry *dentry);
 int recallfs_lower_path(struct dentry *dentry, struct path *path);
 void recallfs_record_link(struct dentry *dentry, const char *link);
 void recallfs_record_root_attr(struct dentry *root);
+bool recallfs_listing_wanted(struct dentry *dir_dentry);
+void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing);
 extern const struct dentry_operations recallfs_dentry_ops;
+
+/* A directory listing read from the lower filesystem, to be recorded. */
+struct recallfs_listed_name {
+	u16 len;
+	u8 d_type;
+	char name[];			/* NUL-terminated; entries are 4-byte aligned */
+};
+
+struct recallfs_listing {
+	char *buf;
+	size_t used, size;
+	unsigned int count;
+};
+
+/* Listings larger than this are not recorded (bytes of names). */
+#define RECALLFS_LISTING_MAX	(4 << 20)
 
 /* dir.c */
 extern const struct file_operations recallfs_dir_fops;
@@ -241,7 +263,7 @@ struct recallfs_index_usage {
 };
 struct recallfs_dir *recallfs_dir_find(struct recallfs_sb_info *sbi, const char *path, u32 len);
 struct recallfs_dir *recallfs_dir_get(struct recallfs_sb_info *sbi, const char *path, u32 len,
-				      const struct recallfs_stamp *stamp, bool *created);
+				      const struct recallfs_record *state, bool *created);
 void recallfs_dir_put(struct recallfs_dir *dir);
 void recallfs_dir_forget(struct recallfs_sb_info *sbi, struct recallfs_dir *dir);
 struct recallfs_entry *recallfs_entry_find(struct recallfs_sb_info *sbi,

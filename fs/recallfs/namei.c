@@ -8,6 +8,7 @@
  * recorded. Dentries answered from the index have no lower dentry until
  * something needs one (recallfs_lower_bind()).
  */
+#include <linux/exportfs.h>
 #include <linux/namei.h>
 #include <linux/posix_acl_xattr.h>
 #include <linux/slab.h>
@@ -33,11 +34,11 @@ static const char *recallfs_dir_path(struct dentry *dentry, char *buf, u32 *len)
 
 /*
  * The index directory of directory @dentry, referenced, or NULL when none is
- * recorded; with @stamp, created if missing (*@created says so). Remembered
+ * recorded; with @state (a DIR record), created if missing (*@created says so). Remembered
  * in the inode, so most lookups need no path.
  */
 static struct recallfs_dir *recallfs_dir_of(struct dentry *dentry,
-					    const struct recallfs_stamp *stamp,
+					    const struct recallfs_record *state,
 					    bool *created)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
@@ -61,8 +62,8 @@ static struct recallfs_dir *recallfs_dir_of(struct dentry *dentry,
 	path = recallfs_dir_path(dentry, buf, &len);
 	if (IS_ERR(path))
 		dir = ERR_CAST(path);
-	else if (stamp)
-		dir = recallfs_dir_get(sbi, path, len, stamp, created);
+	else if (state)
+		dir = recallfs_dir_get(sbi, path, len, state, created);
 	else
 		dir = recallfs_dir_find(sbi, path, len);
 	__putname(buf);
@@ -99,6 +100,55 @@ static bool recallfs_stamp_equal(const struct recallfs_stamp *a, const struct re
 	       a->ino == b->ino;
 }
 
+static int recallfs_accept_any_alias(void *context, struct dentry *dentry)
+{
+	return 1;
+}
+
+/*
+ * The lower dentry of directory @dentry. When it is not bound yet, the file
+ * handle recorded with the directory reaches it without a lookup per path
+ * component (NFS: at most one GETATTR); a lookup is the fallback.
+ */
+static struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir,
+						  struct dentry *dentry)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
+	struct dentry *lower = recallfs_lower_dentry(dentry);
+
+	if (lower || !dir->fh_len)
+		return recallfs_lower_bind(dentry);
+	lower = exportfs_decode_fh(sbi->lower_root.mnt, (struct fid *)dir->fh,
+				   dir->fh_len / 4, dir->fh_type, recallfs_accept_any_alias, NULL);
+	if (IS_ERR_OR_NULL(lower) || !d_is_dir(lower) ||
+	    d_inode(lower)->i_ino != RECALLFS_I(d_inode(dentry))->ino) {
+		if (!IS_ERR_OR_NULL(lower))
+			dput(lower);
+		return recallfs_lower_bind(dentry);
+	}
+	if (cmpxchg(&dentry->d_fsdata, NULL, lower))
+		dput(lower);
+	recallfs_inode_bind(d_inode(dentry), d_inode(recallfs_lower_dentry(dentry)));
+	return recallfs_lower_dentry(dentry);
+}
+
+/* The lower directory's file handle, for the DIR record. */
+static void recallfs_encode_dir_handle(struct dentry *lower, struct recallfs_record *rec,
+				       u32 *buf)
+{
+	int words = RECALLFS_FH_MAX / 4;
+	int type;
+
+	if (!lower->d_sb->s_export_op)
+		return;
+	type = exportfs_encode_fh(lower, (struct fid *)buf, &words, 0);
+	if (type <= 0 || type == FILEID_INVALID || words > RECALLFS_FH_MAX / 4)
+		return;
+	rec->fh_type = type;
+	rec->fh_len = words * 4;
+	rec->fh = buf;
+}
+
 /*
  * Verify mode: are @dir's entries still those of directory @dentry? Asks the
  * lower filesystem (one GETATTR) at most once per revalidate= seconds; a
@@ -113,7 +163,7 @@ static bool recallfs_dir_verify(struct recallfs_sb_info *sbi, struct recallfs_di
 
 	if (time_before(jiffies, READ_ONCE(dir->verified_until)))
 		return true;
-	lower = recallfs_lower_bind(dentry);
+	lower = recallfs_bind_dir_by_handle(dir, dentry);
 	if (IS_ERR(lower) || recallfs_lower_kstat(lower, &stat, AT_STATX_FORCE_SYNC))
 		return false;
 	recallfs_count(sbi, RECALLFS_REVALIDATIONS);
@@ -158,6 +208,8 @@ static int recallfs_index_answer(struct recallfs_sb_info *sbi, struct recallfs_d
 	if (!e) {
 		known = READ_ONCE(dir->complete);
 		ans->positive = false;
+	} else if (e->flags & RECALLFS_ENTRY_LISTED) {
+		known = 0;	/* it exists, but its attributes are not recorded */
 	} else {
 		ans->positive = e->flags & RECALLFS_ENTRY_POSITIVE;
 		ans->attr = e->attr;
@@ -223,6 +275,7 @@ static struct recallfs_dir *recallfs_dir_to_record(struct recallfs_sb_info *sbi,
 {
 	struct recallfs_inode *ri = RECALLFS_I(d_inode(parent));
 	struct recallfs_record rec = { .type = RECALLFS_REC_DIR };
+	u32 fh[RECALLFS_FH_MAX / 4];
 	struct recallfs_dir *dir;
 	struct kstat stat;
 	bool created = false;
@@ -239,7 +292,8 @@ static struct recallfs_dir *recallfs_dir_to_record(struct recallfs_sb_info *sbi,
 		return NULL;
 	}
 	recallfs_stamp_from_kstat(&rec.stamp, &stat);
-	dir = recallfs_dir_of(parent, &rec.stamp, &created);
+	recallfs_encode_dir_handle(lower_parent, &rec, fh);
+	dir = recallfs_dir_of(parent, &rec, &created);
 	if (IS_ERR_OR_NULL(dir))
 		return NULL;
 	if (created) {
@@ -294,6 +348,88 @@ static void recallfs_record_lookup(struct recallfs_sb_info *sbi, struct dentry *
 		recallfs_journal_log(sbi, &rec);
 		dentry->d_time = RECALLFS_DENTRY_INDEXED;
 	}
+out:
+	recallfs_dir_put(dir);
+}
+
+/* Should a readdir from the start record the directory's complete listing? */
+bool recallfs_listing_wanted(struct dentry *dir_dentry)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(dir_dentry->d_sb);
+	struct recallfs_dir *dir;
+	bool wanted;
+
+	if (recallfs_mode(sbi) == RECALLFS_MODE_OFF ||
+	    READ_ONCE(RECALLFS_I(d_inode(dir_dentry))->uncacheable))
+		return false;
+	dir = recallfs_dir_of(dir_dentry, NULL, NULL);
+	if (IS_ERR(dir))
+		return false;
+	wanted = !dir || !READ_ONCE(dir->complete);
+	recallfs_dir_put(dir);
+	return wanted;
+}
+
+/* Record one listed name, unless the index already knows it exists. */
+static int recallfs_record_listed(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+				  const struct recallfs_listed_name *n)
+{
+	struct recallfs_record rec = {
+		.type = RECALLFS_REC_ENTRY,
+		.flags = RECALLFS_ENTRY_LISTED,
+		.dir = dir->path,
+		.dir_len = dir->path_len,
+		.name = n->name,
+		.name_len = n->len,
+	};
+	struct recallfs_entry *e;
+	bool known;
+	int err;
+
+	rcu_read_lock();
+	e = recallfs_entry_find(sbi, dir, n->name, n->len);
+	known = e && (e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED));
+	rcu_read_unlock();
+	if (known)
+		return 0;
+	err = recallfs_entry_add(sbi, dir, &rec);
+	if (!err)
+		recallfs_journal_log(sbi, &rec);
+	return err;
+}
+
+/*
+ * Record a complete listing of directory @dir_dentry: every listed name exists,
+ * and any other name does not (while the directory's entries are trusted).
+ */
+void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(dir_dentry->d_sb);
+	struct recallfs_record rec = { .type = RECALLFS_REC_DIR };
+	const struct recallfs_listed_name *n;
+	struct recallfs_dir *dir;
+	size_t off;
+
+	dir = recallfs_dir_to_record(sbi, dir_dentry, recallfs_lower_dentry(dir_dentry));
+	if (!dir)
+		return;
+	for (off = 0; off < listing->used;
+	     off += ALIGN(sizeof(*n) + n->len + 1, sizeof(u32))) {
+		n = (const struct recallfs_listed_name *)(listing->buf + off);
+		if (recallfs_record_listed(sbi, dir, n))
+			goto out;	/* a listing cut short is not complete */
+	}
+	spin_lock(&dir->lock);
+	WRITE_ONCE(dir->complete, !dir->dead);
+	spin_unlock(&dir->lock);
+	rec.flags = RECALLFS_DIR_COMPLETE;
+	rec.dir = dir->path;
+	rec.dir_len = dir->path_len;
+	rec.stamp = dir->stamp;
+	rec.fh_type = dir->fh_type;
+	rec.fh_len = dir->fh_len;
+	rec.fh = dir->fh;
+	recallfs_journal_log(sbi, &rec);
 out:
 	recallfs_dir_put(dir);
 }
