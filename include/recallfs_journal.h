@@ -114,13 +114,24 @@ struct recallfs_journal_attr {
 	__le32 reserved;
 };
 
-/* After the head of a DIR record. 32 bytes. */
+/* The lower directory's change stamp. 32 bytes. */
 struct recallfs_journal_stamp {
 	__le64 mtime_sec;
 	__le64 ctime_sec;
 	__le32 mtime_nsec;
 	__le32 ctime_nsec;
 	__le64 ino;
+};
+
+/*
+ * After the head of a DIR record: the stamp and the lower directory's file
+ * handle (its bytes follow the dir string). 40 bytes.
+ */
+struct recallfs_journal_dir {
+	struct recallfs_journal_stamp stamp;
+	__le32 fh_type;			/* exportfs fid type, 0 without a handle */
+	__le16 fh_len;			/* <= RECALLFS_JOURNAL_FH_MAX */
+	__le16 reserved;
 };
 
 /* INVALIDATE records have nothing after the head but the dir string. */

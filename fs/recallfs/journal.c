@@ -208,16 +208,57 @@ static int recallfs_journal_rename(struct recallfs_journal *j, const char *old_n
 
 /* ---- open and checks ---- */
 
+/* Refuse a journal on @sb: the lower filesystem or a network filesystem. */
+static int recallfs_journal_check_sb(struct recallfs_journal *j, struct fs_context *fc,
+				     const struct super_block *sb)
+{
+	const char *path = j->sbi->journal_path;
+
+	if (sb == j->sbi->lower_root.mnt->mnt_sb)
+		return invalfc(fc, "journal=%s: on the lower filesystem; put it on a local disk",
+			       path);
+	if (recallfs_network_fs(sb))
+		return invalfc(fc, "journal=%s: on a network filesystem (%s); put it on a local disk",
+			       path, sb->s_type->name);
+	return 0;
+}
+
+/* Check the directory a missing journal would be created in, before creating it. */
+static int recallfs_journal_check_parent(struct recallfs_journal *j, struct fs_context *fc)
+{
+	const char *path = j->sbi->journal_path;
+	struct path parent;
+	char *dir;
+	int err;
+
+	if (j->basename == path)
+		dir = kstrdup(".", GFP_KERNEL);
+	else if (j->basename == path + 1)
+		dir = kstrdup("/", GFP_KERNEL);
+	else
+		dir = kstrndup(path, j->basename - path - 1, GFP_KERNEL);
+	if (!dir)
+		return -ENOMEM;
+	err = kern_path(dir, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &parent);
+	kfree(dir);
+	if (err) {
+		errorfc(fc, "journal=%s: no such directory", path);
+		return err;
+	}
+	err = recallfs_journal_check_sb(j, fc, parent.dentry->d_sb);
+	path_put(&parent);
+	return err;
+}
+
 /*
  * Open (creating) the journal file and check it may hold a journal: a local
  * regular file, not on the lower filesystem, not used by another mount.
+ * Nothing is created where a journal may not be.
  */
 static struct file *recallfs_journal_open_file(struct recallfs_journal *j,
 					       struct fs_context *fc)
 {
-	struct recallfs_sb_info *sbi = j->sbi;
-	const char *path = sbi->journal_path;
-	struct super_block *sb;
+	const char *path = j->sbi->journal_path;
 	struct path existing;
 	struct file *file;
 	int err;
@@ -232,6 +273,10 @@ static struct file *recallfs_journal_open_file(struct recallfs_journal *j,
 			return ERR_PTR(invalfc(fc, "journal=%s: is a symlink", path));
 		if (!S_ISREG(mode))
 			return ERR_PTR(invalfc(fc, "journal=%s: not a regular file", path));
+	} else if (err == -ENOENT) {
+		err = recallfs_journal_check_parent(j, fc);
+		if (err)
+			return ERR_PTR(err);
 	}
 
 	file = filp_open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC, 0600);
@@ -245,18 +290,16 @@ static struct file *recallfs_journal_open_file(struct recallfs_journal *j,
 			errorfc(fc, "journal=%s: cannot open: error %d", path, err);
 		return file;
 	}
-	sb = file_inode(file)->i_sb;
 	if (!S_ISREG(file_inode(file)->i_mode)) {
 		err = invalfc(fc, "journal=%s: not a regular file", path);
-	} else if (sb == sbi->lower_root.mnt->mnt_sb) {
-		err = invalfc(fc, "journal=%s: on the lower filesystem; put it on a local disk", path);
-	} else if (recallfs_network_fs(sb)) {
-		err = invalfc(fc, "journal=%s: on a network filesystem (%s); put it on a local disk",
-			      path, sb->s_type->name);
 	} else {
-		err = recallfs_journal_claim(j, file);
-		if (err)
-			errorfc(fc, "journal=%s: already in use by another recallfs mount", path);
+		err = recallfs_journal_check_sb(j, fc, file_inode(file)->i_sb);
+		if (!err) {
+			err = recallfs_journal_claim(j, file);
+			if (err)
+				errorfc(fc, "journal=%s: already in use by another recallfs mount",
+					path);
+		}
 	}
 	if (err) {
 		fput(file);
@@ -336,15 +379,24 @@ static int recallfs_journal_set_aside(struct recallfs_journal *j, struct fs_cont
 				      const char *why)
 {
 	const char *path = j->sbi->journal_path;
+	time64_t now = ktime_get_real_seconds();
+	char *aside = NULL;
 	struct file *file;
-	char *aside;
-	int err;
+	int err, try;
 
-	aside = kasprintf(GFP_KERNEL, "%s.bad-%lld", j->basename,
-			  (long long)ktime_get_real_seconds());
-	if (!aside)
-		return -ENOMEM;
-	err = recallfs_journal_rename(j, j->basename, aside, RENAME_NOREPLACE);
+	/* PATH.bad-<time>, or PATH.bad-<time>.N if that is taken: never replace one. */
+	for (try = 0, err = -EEXIST; err == -EEXIST && try < 16; try++) {
+		aside = try ? kasprintf(GFP_KERNEL, "%s.bad-%lld.%d", j->basename,
+					(long long)now, try) :
+			      kasprintf(GFP_KERNEL, "%s.bad-%lld", j->basename, (long long)now);
+		if (!aside)
+			return -ENOMEM;
+		err = recallfs_journal_rename(j, j->basename, aside, RENAME_NOREPLACE);
+		if (err == -EEXIST) {
+			kfree(aside);
+			aside = NULL;
+		}
+	}
 	if (err) {
 		errorfc(fc, "journal=%s: %s, and it cannot be renamed aside: error %d",
 			path, why, err);

@@ -48,6 +48,9 @@ void recallfs_journal_layout_checks(void)
 	BUILD_BUG_ON(sizeof(struct recallfs_journal_attr) != 88);
 	BUILD_BUG_ON(offsetof(struct recallfs_journal_attr, atime_nsec) != 48);
 	BUILD_BUG_ON(sizeof(struct recallfs_journal_stamp) != 32);
+	BUILD_BUG_ON(sizeof(struct recallfs_journal_dir) != 40);
+	BUILD_BUG_ON(offsetof(struct recallfs_journal_dir, fh_len) != 36);
+	BUILD_BUG_ON(RECALLFS_FH_MAX != RECALLFS_JOURNAL_FH_MAX);
 	BUILD_BUG_ON(offsetof(struct recallfs_journal_stamp, ino) != 24);
 	/* The largest header and record fit their limits. */
 	BUILD_BUG_ON(sizeof(struct recallfs_journal_header) + RECALLFS_JOURNAL_PATH_MAX +
@@ -72,7 +75,7 @@ static int recallfs_rec_fixed_size(__u16 type, __u16 flags)
 		       ((flags & RECALLFS_ENTRY_POSITIVE) ?
 			sizeof(struct recallfs_journal_attr) : 0);
 	case RECALLFS_REC_DIR:
-		return sizeof(struct recallfs_journal_stamp);
+		return sizeof(struct recallfs_journal_dir);
 	case RECALLFS_REC_INVALIDATE:
 		return 0;
 	default:
@@ -119,9 +122,12 @@ static int recallfs_rec_valid(const struct recallfs_record *rec)
 		return 0;
 	if (rec->type == RECALLFS_REC_ENTRY)
 		return recallfs_name_ok(rec->name, rec->name_len) &&
-		       rec->link_len <= RECALLFS_JOURNAL_LINK_MAX;
-	/* Only entries have a name or a link. */
-	return rec->name_len == 0 && rec->link_len == 0;
+		       rec->link_len <= RECALLFS_JOURNAL_LINK_MAX && rec->fh_len == 0;
+	/* Only entries have a name or a link; only directories a file handle. */
+	if (rec->type == RECALLFS_REC_DIR)
+		return rec->name_len == 0 && rec->link_len == 0 &&
+		       rec->fh_len <= RECALLFS_JOURNAL_FH_MAX;
+	return rec->name_len == 0 && rec->link_len == 0 && rec->fh_len == 0;
 }
 
 __u32 recallfs_record_size(const struct recallfs_record *rec)
@@ -131,7 +137,7 @@ __u32 recallfs_record_size(const struct recallfs_record *rec)
 	if (fixed < 0 || !recallfs_rec_valid(rec))
 		return 0;
 	return recallfs_journal_align(sizeof(struct recallfs_journal_rec_head) + fixed +
-				      rec->dir_len + rec->name_len + rec->link_len);
+				      rec->dir_len + rec->name_len + rec->link_len + rec->fh_len);
 }
 
 static void recallfs_encode_attr(const struct recallfs_attr *a, struct recallfs_journal_attr *d)
@@ -228,14 +234,18 @@ __u32 recallfs_record_encode(const struct recallfs_record *rec, void *buf, __u32
 			p = recallfs_put(p, &attr, sizeof(attr));
 		}
 	} else if (rec->type == RECALLFS_REC_DIR) {
-		struct recallfs_journal_stamp stamp;
+		struct recallfs_journal_dir dir;
 
-		recallfs_encode_stamp(&rec->stamp, &stamp);
-		p = recallfs_put(p, &stamp, sizeof(stamp));
+		memset(&dir, 0, sizeof(dir));
+		recallfs_encode_stamp(&rec->stamp, &dir.stamp);
+		dir.fh_type = cpu_to_le32(rec->fh_type);
+		dir.fh_len = cpu_to_le16((__u16)rec->fh_len);
+		p = recallfs_put(p, &dir, sizeof(dir));
 	}
 	p = recallfs_put(p, rec->dir, rec->dir_len);
 	p = recallfs_put(p, rec->name, rec->name_len);
 	p = recallfs_put(p, rec->link, rec->link_len);
+	p = recallfs_put(p, rec->fh, rec->fh_len);
 	memset(p, 0, len - (__u32)(p - start));
 
 	head.rec_crc = cpu_to_le32(recallfs_journal_crc(start + 4, len - 4));
@@ -292,21 +302,26 @@ static int recallfs_decode_body(const struct recallfs_journal_rec_head *head,
 				return RECALLFS_DECODE_CORRUPT;
 			recallfs_decode_attr(&attr, &rec->attr);
 		}
-		if (rec->flags & ~RECALLFS_ENTRY_POSITIVE)
+		/* Positive (with attributes) or listed (without), not both. */
+		if ((rec->flags & ~(RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED)) ||
+		    (rec->flags & RECALLFS_ENTRY_POSITIVE && rec->flags & RECALLFS_ENTRY_LISTED))
 			return RECALLFS_DECODE_CORRUPT;
 	} else if (rec->type == RECALLFS_REC_DIR) {
-		struct recallfs_journal_stamp stamp;
+		struct recallfs_journal_dir dir;
 
-		memcpy(&stamp, p, sizeof(stamp));
-		recallfs_decode_stamp(&stamp, &rec->stamp);
-		if (rec->flags & ~RECALLFS_DIR_COMPLETE)
+		memcpy(&dir, p, sizeof(dir));
+		recallfs_decode_stamp(&dir.stamp, &rec->stamp);
+		rec->fh_type = le32_to_cpu(dir.fh_type);
+		rec->fh_len = le16_to_cpu(dir.fh_len);
+		if (dir.reserved || (rec->flags & ~RECALLFS_DIR_COMPLETE))
 			return RECALLFS_DECODE_CORRUPT;
 	} else if (rec->flags & ~RECALLFS_INVALIDATE_TREE) {
 		return RECALLFS_DECODE_CORRUPT;
 	}
 
 	/* The record must be exactly its parts, padded: nothing hidden after them. */
-	used = sizeof(*head) + fixed + rec->dir_len + rec->name_len + rec->link_len;
+	used = sizeof(*head) + fixed + rec->dir_len + rec->name_len + rec->link_len +
+	       rec->fh_len;
 	if (recallfs_journal_align(used) != len || !recallfs_all_zero(start + used, len - used))
 		return RECALLFS_DECODE_CORRUPT;
 
@@ -314,6 +329,7 @@ static int recallfs_decode_body(const struct recallfs_journal_rec_head *head,
 	rec->dir = (const char *)p;
 	rec->name = rec->name_len ? (const char *)p + rec->dir_len : NULL;
 	rec->link = rec->link_len ? (const char *)p + rec->dir_len + rec->name_len : NULL;
+	rec->fh = rec->fh_len ? p + rec->dir_len + rec->name_len + rec->link_len : NULL;
 	if (!recallfs_rec_valid(rec))
 		return RECALLFS_DECODE_CORRUPT;
 	return RECALLFS_DECODE_OK;

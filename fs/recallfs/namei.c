@@ -100,26 +100,24 @@ static bool recallfs_stamp_equal(const struct recallfs_stamp *a, const struct re
 	       a->ino == b->ino;
 }
 
-static int recallfs_accept_any_alias(void *context, struct dentry *dentry)
-{
-	return 1;
-}
-
 /*
  * The lower dentry of directory @dentry. When it is not bound yet, the file
  * handle recorded with the directory reaches it without a lookup per path
- * component (NFS: at most one GETATTR); a lookup is the fallback.
+ * component: the lower filesystem's fh_to_dentry, which may return a
+ * disconnected dentry (fine for lookups below it and for getattr), and on NFS
+ * costs nothing when the inode is cached. A path lookup is the fallback.
  */
 static struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir,
 						  struct dentry *dentry)
 {
-	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
+	struct super_block *lower_sb = RECALLFS_SB(dentry->d_sb)->lower_root.dentry->d_sb;
+	const struct export_operations *eops = lower_sb->s_export_op;
 	struct dentry *lower = recallfs_lower_dentry(dentry);
 
-	if (lower || !dir->fh_len)
+	if (lower || !dir->fh_len || !eops || !eops->fh_to_dentry)
 		return recallfs_lower_bind(dentry);
-	lower = exportfs_decode_fh(sbi->lower_root.mnt, (struct fid *)dir->fh,
-				   dir->fh_len / 4, dir->fh_type, recallfs_accept_any_alias, NULL);
+	lower = eops->fh_to_dentry(lower_sb, (struct fid *)dir->fh, dir->fh_len / 4,
+				   dir->fh_type);
 	if (IS_ERR_OR_NULL(lower) || !d_is_dir(lower) ||
 	    d_inode(lower)->i_ino != RECALLFS_I(d_inode(dentry))->ino) {
 		if (!IS_ERR_OR_NULL(lower))
