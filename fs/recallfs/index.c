@@ -407,7 +407,8 @@ int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tre
 	recallfs_journal_log(sbi, &rec);
 	/* Dentries of dead directories fail d_revalidate; free the unused ones now. */
 	shrink_dcache_sb(sbi->sb);
-	return 0;
+	/* Durable at once: a crash must not bring the forgotten entries back. */
+	return recallfs_journal_sync(sbi);
 }
 
 static int recallfs_apply_entry(struct recallfs_sb_info *sbi, const struct recallfs_record *rec)

@@ -7,6 +7,9 @@
 #        check.sh --shell SUITE       build, boot with NFS up and recallfs loaded, then give
 #                                     an interactive shell on the console (Ctrl-A x quits)
 #        check.sh --sparse SUITE      only sparse, in that suite (`make sparse` without KDIR)
+# Each suite boots twice: the main boot runs every selftest and then phase 1 of the
+# journal-across-reboot test (cache_reboot_test) with its journal on an ext4 disk image;
+# a short second boot with the same image runs phase 2 ("SUITE reboot: ..." lines).
 # Output: one line per test ("SUITE: ok NAME", "SUITE nfs3: not ok 4 NAME", ...), one
 # summary line per suite, and as the last line "N passed, N failed". Exit 1 on failure.
 #
@@ -295,12 +298,17 @@ check_kernel_log() { # check_kernel_log SUITE CONSOLE
 	fi
 }
 
-run_vm() { # run_vm SUITE ROOT KVER GUEST_ARG...
-	local s=$1 root=$2 kver=$3 console=$logs/$1.console res=$logs/$1.results rc=0 ntests t0
-	shift 3
+# TAG: "" for the main boot, e.g. ".reboot" for the second boot of the reboot test (its
+# own console and results files, its lines labelled "SUITE reboot").
+run_vm() { # run_vm SUITE ROOT KVER TAG GUEST_ARG...
+	local s=$1 root=$2 kver=$3 tag=$4 rc=0 ntests t0 lab
+	local console=$logs/$1$4.console res=$logs/$1$4.results
+	shift 4
+	lab="$s${tag:+ ${tag#.}}"
 	ntests=$(sed -e 's/#.*//' "$root$src_in/selftests/recallfs/TESTS" 2>/dev/null |
 		grep -vc '^[[:space:]]*$' || true)
-	local vm_timeout=${RECALLFS_VM_TIMEOUT:-$((2 * (ntests + 1) * (test_timeout + 20) + 600))}
+	local vm_timeout=${RECALLFS_VM_TIMEOUT:-$((2 * (ntests + 2) * (test_timeout + 20) + 600))}
+	[ -z "$tag" ] || vm_timeout=${RECALLFS_VM_TIMEOUT:-$((test_timeout + 600))}
 	: >"$res"
 	t0=$(now)
 	if [ "${RECALLFS_VERBOSE:-0}" = 1 ]; then
@@ -310,17 +318,30 @@ run_vm() { # run_vm SUITE ROOT KVER GUEST_ARG...
 		VMRUN_RESULTS=$res "$here/vmrun.sh" "$root" "$kver" "$src_in/selftests/vm/guest.sh" \
 			"$vm_timeout" "$@" >"$console" 2>&1 || rc=$?
 	fi
-	echo "$s: VM ran $(($(now) - t0))s (qemu exit $rc), console: $console"
+	echo "$lab: VM ran $(($(now) - t0))s (qemu exit $rc), console: $console"
 	# The results channel is free of kernel messages; the console is the fallback.
 	[ -s "$res" ] || res=$console
 	parse_results "$s" "$res"
 	if grep -aq '^VM-EXIT [0-9]' "$console"; then
-		result ok "$s" "vm finished"
+		result ok "$lab" "vm finished"
 	else
-		result fail "$s" "vm finished (no VM-EXIT: hang, timeout or crash; qemu exit $rc)"
+		result fail "$lab" "vm finished (no VM-EXIT: hang, timeout or crash; qemu exit $rc)"
 		tr -d '\r' <"$console" | tail -n 5 | show_log "$console" -
 	fi
-	check_kernel_log "$s" "$console"
+	check_kernel_log "$lab" "$console"
+}
+
+# An empty ext4 image for the journal-across-reboot test (guest /dev/vda), made fresh
+# for each run with the host's mke2fs. Features newer than the oldest tested kernel
+# (5.10) knows are left out. Prints the image path.
+make_journal_disk() { # make_journal_disk SUITE
+	local img=$cache/$1.journal-disk.img log=$logs/$1.journal-disk
+	rm -f "$img"
+	truncate -s 64M "$img" || return 1
+	if ! mkfs.ext4 -q -F -O ^metadata_csum_seed,^orphan_file -L recallfs-j "$img" >"$log" 2>&1; then
+		mkfs.ext4 -q -F -L recallfs-j "$img" >>"$log" 2>&1 || return 1
+	fi
+	echo "$img"
 }
 
 # Everything for one suite; every failure is a counted line, never an abort.
@@ -361,8 +382,18 @@ run_suite() { # run_suite SUITE
 	fi
 	umount_proc "$root" # the guest mounts its own; do not export the host's over 9p
 	echo "$s: built in $(($(now) - tb))s"
+	local disk=""
 	if [ "$built" = 1 ]; then
-		run_vm "$s" "$root" "$kver" "${guest_args[@]}"
+		# The journal-across-reboot test: phase 1 at the end of this boot, phase 2 in a
+		# second, short boot with the same disk.
+		if disk=$(make_journal_disk "$s"); then
+			guest_args+=(reboot1)
+		else
+			result fail "$s" "reboot test disk image (mkfs.ext4)"
+			show_log "$logs/$s.journal-disk"
+			disk=""
+		fi
+		VMRUN_DISK=$disk run_vm "$s" "$root" "$kver" "" "${guest_args[@]}"
 		if [ -n "$ver" ]; then
 			if [ "$dkms_guest" = ok ]; then
 				result ok "$s" "dkms (add, build, install, modprobe)"
@@ -372,6 +403,10 @@ run_suite() { # run_suite SUITE
 			mount_proc "$root"
 			dkms_clean "$root"
 			umount_proc "$root"
+		fi
+		if [ -n "$disk" ]; then
+			VMRUN_DISK=$disk run_vm "$s" "$root" "$kver" .reboot reboot2
+			rm -f "$disk"
 		fi
 	else
 		echo "$s: build failed, VM not started"

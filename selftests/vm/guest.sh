@@ -3,9 +3,15 @@
 # 9p): serves a generated software tree over NFS on loopback, mounts it over NFSv3 and
 # NFSv4.2, loads recallfs and runs the selftests against both mounts.
 #
-# usage: guest.sh [dkms] [notests]
+# usage: guest.sh [dkms] [notests] [reboot1 | reboot2]
 #   dkms     first `modprobe recallfs` (the copy DKMS installed), then unload it
 #   notests  set everything up but run no selftest (for an interactive shell)
+#   reboot1  after the selftests, the first half of the journal-across-reboot test on the
+#            disk /dev/vda (an empty ext4 made by check.sh): a copy of the tree on the
+#            disk, exported over NFSv3, and cache_reboot_test phase 1 with its journal there
+#   reboot2  the second boot: only the disk's NFS export, recallfs and phase 2
+# The tree of the reboot test lives on the disk so that the lower tree (inode numbers,
+# times, file handles) is the same after the reboot, as a real server's would be.
 #
 # Output protocol read by check.sh. Lines on the results channel (/dev/ttyS1 if the host
 # attached one, else the console) and on the console:
@@ -19,11 +25,14 @@ src=/usr/src/recallfs-test
 tests_dir=$src/selftests/recallfs
 export_dir=/mnt/export
 test_timeout=${RECALLFS_TEST_TIMEOUT:-900}
-dkms=0 notests=0
+dkms=0 notests=0 reboot=0
+disk_mnt=/mnt/disk disk_nfs=/mnt/nfsdisk
 for a in "$@"; do
 	case $a in
 	dkms) dkms=1 ;;
 	notests) notests=1 ;;
+	reboot1) reboot=1 ;;
+	reboot2) reboot=2 ;;
 	*) echo "guest: unknown argument $a" ;;
 	esac
 done
@@ -133,13 +142,14 @@ run_test() { # run_test NAME NFSVERSION MOUNTDIR
 # Run one binary with its output on both channels and print its exit status. A task stuck
 # in the kernel ignores timeout's SIGKILL: then give up on it ("stuck") so the guest still
 # prints its kernel log (hung-task reports included) and powers off.
-bounded() { # bounded NAME MOUNTDIR NFSVERSION
+bounded() { # bounded NAME MOUNTDIR NFSVERSION [VAR=VALUE...]: extra or overriding env
 	local t=$1 mnt=$2 v=$3 st=/tmp/rc.$$ n=0 pid
+	shift 3
 	rm -f $st
 	(
 		cd "$tests_dir" &&
 			env RECALLFS_LOWER="$mnt/sw" RECALLFS_EXPORT="$export_dir/sw" \
-				RECALLFS_MODULE="$src/recallfs.ko" RECALLFS_NFS_VERSION="$v" \
+				RECALLFS_MODULE="$src/recallfs.ko" RECALLFS_NFS_VERSION="$v" "$@" \
 				timeout -k 10 "$test_timeout" "./$t" </dev/null 2>&1
 		echo $? >$st
 	) | tee -a "$results" >&2 &
@@ -152,22 +162,91 @@ bounded() { # bounded NAME MOUNTDIR NFSVERSION
 	if [ -s $st ]; then cat $st; else echo stuck; fi
 }
 
+# The reboot test's disk: virtio_blk and ext4 are modules in Debian's kernels (no udev in
+# the guest: devtmpfs makes /dev/vda once the driver probed it).
+disk_up() { # disk_up PHASE
+	local i
+	modprobe -a virtio_blk ext4 || return 1
+	for ((i = 0; i < 100; i++)); do
+		[ -b /dev/vda ] && break
+		sleep 0.2
+	done
+	[ -b /dev/vda ] || { echo "no /dev/vda"; return 1; }
+	mkdir -p $disk_mnt $disk_nfs
+	mount -t ext4 /dev/vda $disk_mnt || return 1
+	if [ "$1" = 1 ]; then
+		rm -rf $disk_mnt/export $disk_mnt/journal
+		mkdir -p $disk_mnt/export $disk_mnt/journal
+		"$tests_dir/mktree.sh" $disk_mnt/export/sw || return 1
+	fi
+	[ -d $disk_mnt/export/sw ] && [ -d $disk_mnt/journal ] || { echo "disk lacks phase 1 files"; return 1; }
+	exportfs -o rw,no_root_squash,insecure,no_subtree_check,fsid=2 127.0.0.1:$disk_mnt/export ||
+		return 1
+	mount -t nfs -o vers=3 127.0.0.1:$disk_mnt/export $disk_nfs && [ -d $disk_nfs/sw ]
+}
+
+disk_down() {
+	umount $disk_nfs
+	exportfs -u 127.0.0.1:$disk_mnt/export
+	sync
+	umount $disk_mnt || { sleep 2; umount $disk_mnt; }
+}
+
+# One phase of the journal-across-reboot test (NFSv3 only), KTAP like the others.
+reboot_phase() { # reboot_phase 1|2
+	local p=$1 t=cache_reboot_test rc label
+	label=$t.phase$p
+	if ! step "reboot$p-disk" disk_up "$p"; then
+		emit "KTAP-BEGIN $label nfs=3"
+		emit "KTAP-END $label nfs=3 rc=disk"
+		return
+	fi
+	emit "KTAP-BEGIN $label nfs=3"
+	if [ ! -x "$tests_dir/$t" ]; then
+		echo "guest: $tests_dir/$t missing" | tee -a "$results"
+		rc=127
+	else
+		rc=$(bounded "$t" $disk_nfs 3 RECALLFS_EXPORT=$disk_mnt/export/sw \
+			RECALLFS_JOURNAL_DISK=$disk_mnt/journal RECALLFS_REBOOT_PHASE="$p")
+	fi
+	[ "$rc" = 0 ] || failed=1
+	emit "KTAP-END $label nfs=3 rc=$rc"
+	step "reboot$p-disk-umount" disk_down
+}
+
 nfs_stats() {
 	echo "guest: NFS client RPC counts (ops, transmissions, ...):"
 	grep -E '^device .* nfs|^[[:space:]]+(LOOKUP|GETATTR|ACCESS|READDIR|READDIRPLUS|READ|OPEN|READLINK):' \
 		/proc/self/mountstats | sed 's/^/guest:   /'
 }
 
+# insmod does not load dependencies: crc32c comes from module libcrc32c up to 6.x.
+load_recallfs() {
+	modprobe -q libcrc32c 2>/dev/null || true
+	insmod "$src/recallfs.ko"
+}
+
 main() {
 	echo "guest: $(uname -r) up at $(elapsed)s"
 	ip link set lo up
 	mkdir -p "$export_dir"
+	if [ "$reboot" = 2 ]; then
+		# Second boot: the export /mnt/export only has to exist (an empty tmpfs).
+		step reboot2-nfs-server eval 'mount -t tmpfs -o mode=0755 export "$export_dir" && start_nfsd' &&
+			step reboot2-insmod load_recallfs &&
+			reboot_phase 2
+		echo "guest: reboot phase 2 done at $(elapsed)s"
+		echo DMESG-BEGIN
+		dmesg
+		echo DMESG-END
+		return $failed
+	fi
 	step tree make_tree &&
 		step nfs-server start_nfsd &&
 		step nfs-mount mount_nfs || notests=1
 	echo "guest: NFS ready at $(elapsed)s"
 	if [ "$dkms" = 1 ]; then step dkms-modprobe dkms_modprobe; fi
-	step insmod insmod "$src/recallfs.ko" || notests=1
+	step insmod load_recallfs || notests=1
 	if [ "$notests" = 0 ]; then
 		local t
 		for t in $(test_list); do
@@ -176,6 +255,10 @@ main() {
 		done
 		echo "guest: tests done at $(elapsed)s"
 		nfs_stats
+		if [ "$reboot" = 1 ]; then
+			reboot_phase 1
+			echo "guest: reboot phase 1 done at $(elapsed)s"
+		fi
 	fi
 	echo DMESG-BEGIN
 	dmesg

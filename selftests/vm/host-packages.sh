@@ -1,7 +1,7 @@
 #!/bin/bash
 # Install the host packages the VM test rig needs (idempotent; run as root).
 set -euo pipefail
-need=(qemu-system-x86 busybox-static debootstrap cpio xz-utils zstd sparse linux-source)
+need=(qemu-system-x86 busybox-static debootstrap cpio xz-utils zstd sparse linux-source e2fsprogs)
 missing=()
 for p in "${need[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

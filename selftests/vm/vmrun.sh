@@ -16,6 +16,7 @@
 #   VMRUN_INTERACTIVE=1  console on the terminal (Ctrl-A x quits), script then a shell
 #   VMRUN_MEM, VMRUN_CPUS guest size (default 2048 MB, 2 vCPUs)
 #   VMRUN_APPEND         extra kernel command line
+#   VMRUN_DISK=FILE      a raw disk image attached as virtio-blk (guest /dev/vda)
 set -euo pipefail
 
 die() { echo "vmrun: $*" >&2; exit 2; }
@@ -163,6 +164,11 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "${VMRUN_MEM:-2048}" -smp "${VMR
 	-no-reboot -display none -nic none
 	-kernel "$root/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" -append "$append"
 	-virtfs "local,path=$root,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap")
+
+if [ -n "${VMRUN_DISK:-}" ]; then
+	[ -f "$VMRUN_DISK" ] || die "VMRUN_DISK=$VMRUN_DISK is not a file"
+	qemu+=(-drive "file=$VMRUN_DISK,if=virtio,format=raw")
+fi
 
 if [ "${VMRUN_INTERACTIVE:-0}" = 1 ]; then
 	timeout --foreground -k 10 "$timeout_s" "${qemu[@]}" -serial mon:stdio && rc=0 || rc=$?
