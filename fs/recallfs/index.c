@@ -341,34 +341,37 @@ static bool recallfs_path_in_tree(const struct recallfs_dir *dir, const char *to
 	       (dir->path_len == len || dir->path[len] == '/');
 }
 
-/* Kill every directory at or below @path. */
+/*
+ * Kill every directory at or below @path: first gather them (referenced) in
+ * one walk of the table, then kill them outside it, yielding the CPU between
+ * directories. Directories recorded while this runs are new and stay.
+ */
 static void recallfs_kill_tree(struct recallfs_sb_info *sbi, const char *path, u32 len)
 {
 	struct rhashtable_iter iter;
-	struct recallfs_dir *dir;
-	bool again;
+	struct recallfs_dir *dir, *next;
+	LIST_HEAD(victims);
 
 	mutex_lock(&sbi->index->invalidate_lock);
-	do {
-		again = false;
-		rhashtable_walk_enter(&sbi->index->dirs, &iter);
-		rhashtable_walk_start(&iter);
-		while ((dir = rhashtable_walk_next(&iter)) != NULL) {
-			if (IS_ERR(dir)) {
-				again = PTR_ERR(dir) == -EAGAIN;
-				continue;
-			}
-			if (!recallfs_path_in_tree(dir, path, len) ||
-			    !refcount_inc_not_zero(&dir->ref))
-				continue;
-			rhashtable_walk_stop(&iter);
-			recallfs_dir_kill(sbi, dir);
-			recallfs_dir_put(dir);
-			rhashtable_walk_start(&iter);
-		}
-		rhashtable_walk_stop(&iter);
-		rhashtable_walk_exit(&iter);
-	} while (again);
+	rhashtable_walk_enter(&sbi->index->dirs, &iter);
+	rhashtable_walk_start(&iter);
+	while ((dir = rhashtable_walk_next(&iter)) != NULL) {
+		if (IS_ERR(dir))
+			continue;	/* -EAGAIN: resized; duplicates are skipped below */
+		if (dir->kill_queued || !recallfs_path_in_tree(dir, path, len) ||
+		    !refcount_inc_not_zero(&dir->ref))
+			continue;
+		dir->kill_queued = true;
+		list_add_tail(&dir->kill_link, &victims);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+
+	list_for_each_entry_safe(dir, next, &victims, kill_link) {
+		recallfs_dir_kill(sbi, dir);
+		recallfs_dir_put(dir);
+		cond_resched();
+	}
 	mutex_unlock(&sbi->index->invalidate_lock);
 }
 

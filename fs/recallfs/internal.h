@@ -111,6 +111,8 @@ struct recallfs_dir {
 	struct list_head entries;
 	bool dead;
 	bool complete;
+	bool kill_queued;		/* on a kill list; under invalidate_lock */
+	struct list_head kill_link;
 	struct recallfs_stamp stamp;
 	unsigned long verified_until;	/* verify mode: stamp checked until (jiffies) */
 	u32 fh_type;			/* the lower directory's file handle, if any */

@@ -454,6 +454,21 @@ sparse_suite() { # sparse_suite SUITE
 	[ "$fail" = 0 ]
 }
 
+# The journal codec, built for userspace from the module's own source (tools/).
+host_unit_tests() {
+	local log=$logs/host.tools rc=0
+	pass=0 fail=0
+	make -C "$top/tools" check >"$log" 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
+		result ok host "journal codec unit tests (tools/)"
+	else
+		result fail host "journal codec unit tests (tools/, make exit $rc)"
+		show_log "$log"
+	fi
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+}
+
 main() {
 	[ "$(id -u)" = 0 ] || { echo "check.sh: run as root (chroot, mount, debootstrap)" >&2; exit 2; }
 	local mode="" s t0
@@ -484,6 +499,7 @@ main() {
 		done
 	) &
 	prefetch+=($!)
+	host_unit_tests
 	for s in "${suites[@]}"; do run_suite "$s"; done
 	echo "all suites took $(($(now) - t0))s"
 	echo "$total_pass passed, $total_fail failed"

@@ -1,0 +1,2359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * recallfs selftests: the persistent lookup cache.
+ *
+ * recallfs records lookup results (negative and positive, symlink targets,
+ * complete directory listings) in an in-memory index and appends them to a
+ * local journal (mount option journal=PATH); "immutable" trusts them until
+ * an administrator invalidates, "revalidate=SECONDS" (verify mode) trusts a
+ * directory while its lower change stamp holds. /sys/fs/recallfs/NAME/ has
+ * stats, invalidate, invalidate_tree, mode, sync and compact.
+ *
+ * Expected values always come from the NFS lower (or the server-side export),
+ * never from this file. RPC counts come from /proc/self/mountstats of the NFS
+ * mount holding RECALLFS_LOWER; counts are asserted, timings never.
+ *
+ * Environment (set by the guest runner; tests SKIP when theirs is missing):
+ *   RECALLFS_LOWER        NFS view of the tree made by mktree.sh
+ *   RECALLFS_EXPORT       the server-side (tmpfs) copy of that tree
+ *   RECALLFS_NFS_VERSION  "3" or "4.2", only logged
+ * cache_reboot_test (this file built with -DCACHE_REBOOT_ONLY) also needs
+ *   RECALLFS_JOURNAL_DISK a directory on a local disk that outlives a reboot
+ *   RECALLFS_REBOOT_PHASE 1 (before the reboot) or 2 (after it)
+ *
+ * Each test mounts recallfs itself, in its own mount namespace, with its
+ * journal on a local tmpfs under /tmp, and a unique name= for sysfs.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "util.h"
+#include "recallfs_journal.h"
+
+#ifdef CACHE_REBOOT_ONLY
+/* The two-boot build leaves out the tests that use some helpers. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#endif
+
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+
+#define NOBODY_ID	65534
+#define MAX_REPORTS	20
+#define SYSFS_ROOT	"/sys/fs/recallfs"
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/*
+ * Figures for the log. stderr: the harness ends each test's process with
+ * _exit(), which would drop a buffered stdout (ksft_print_msg).
+ */
+#define note(fmt, ...) fprintf(stderr, "# " fmt, ##__VA_ARGS__)
+
+static const char *errname(int err)
+{
+	return err ? strerror(err) : "success";
+}
+
+/* snprintf that aborts instead of truncating (and uses its result). */
+#define xsnprintf(buf, size, ...) do { \
+	int _n = snprintf(buf, size, __VA_ARGS__); \
+	if (_n < 0 || (size_t)_n >= (size_t)(size)) { \
+		fprintf(stderr, "# %s:%d: string too long\n", __FILE__, __LINE__); \
+		abort(); \
+	} \
+} while (0)
+
+static void *xmalloc(size_t size)
+{
+	void *p = calloc(1, size ? size : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+static void *xrealloc_array(void *p, size_t n, size_t size)
+{
+	p = realloc(p, (n ? n : 1) * size);
+	if (!p)
+		abort();
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		abort();
+	return d;
+}
+
+static void drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+
+	sync();
+	if (fd >= 0) {
+		if (write(fd, "2", 1) < 0)
+			perror("drop_caches");
+		close(fd);
+	}
+}
+
+static int enter_private_ns(void)
+{
+	if (unshare(CLONE_NEWNS))
+		return errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return errno;
+	return 0;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	ssize_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, text, len) != len) {
+		int err = errno ? errno : EIO;
+
+		close(fd);
+		return err;
+	}
+	return close(fd) ? errno : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* NFS RPC counts from /proc/self/mountstats.                          */
+
+enum { RPC_LOOKUP, RPC_GETATTR, RPC_ACCESS, RPC_READDIR, RPC_READDIRPLUS,
+       RPC_READLINK, RPC_N };
+static const char *const rpc_names[RPC_N] = {
+	"LOOKUP", "GETATTR", "ACCESS", "READDIR", "READDIRPLUS", "READLINK",
+};
+
+struct rpcs {
+	unsigned long long v[RPC_N];
+};
+
+/*
+ * Ops counts of the NFS mount whose mount point is the longest prefix of
+ * path.  Returns 0, ENOENT if no NFS mount holds path, or an errno.
+ */
+static int nfs_rpcs(const char *path, struct rpcs *out, char *mnt_out,
+		    size_t mnt_size)
+{
+	char line[1024], mnt[PATH_MAX], type[32], best[PATH_MAX] = "";
+	struct rpcs cur, best_rpcs;
+	bool in = false;
+	FILE *f;
+
+	memset(out, 0, sizeof(*out));
+	memset(&best_rpcs, 0, sizeof(best_rpcs));
+	memset(&cur, 0, sizeof(cur));
+	f = fopen("/proc/self/mountstats", "re");
+	if (!f)
+		return errno;
+	for (;;) {
+		bool eof = !fgets(line, sizeof(line), f);
+
+		if (eof || !strncmp(line, "device ", 7)) {
+			/* Close the previous block. */
+			if (in) {
+				best_rpcs = cur;
+				in = false;
+			}
+			if (eof)
+				break;
+			if (sscanf(line, "device %*s mounted on %4095s with fstype %31s",
+				   mnt, type) != 2)
+				continue;
+			if (strcmp(type, "nfs") && strcmp(type, "nfs4"))
+				continue;
+			{
+				size_t ml = strlen(mnt);
+
+				if (strncmp(path, mnt, ml) ||
+				    (path[ml] != '/' && path[ml] != '\0' &&
+				     strcmp(mnt, "/")))
+					continue;
+				if (strlen(best) && strlen(best) >= ml)
+					continue;
+			}
+			snprintf(best, sizeof(best), "%s", mnt);
+			memset(&cur, 0, sizeof(cur));
+			in = true;
+			continue;
+		}
+		if (!in)
+			continue;
+		{
+			char *p = line, *colon;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			colon = strchr(p, ':');
+			if (!colon)
+				continue;
+			*colon = '\0';
+			for (int i = 0; i < RPC_N; i++)
+				if (!strcmp(p, rpc_names[i]))
+					cur.v[i] = strtoull(colon + 1, NULL, 10);
+		}
+	}
+	fclose(f);
+	if (!best[0])
+		return ENOENT;
+	*out = best_rpcs;
+	if (mnt_out)
+		snprintf(mnt_out, mnt_size, "%s", best);
+	return 0;
+}
+
+static struct rpcs rpc_delta(const struct rpcs *a, const struct rpcs *b)
+{
+	struct rpcs d;
+
+	for (int i = 0; i < RPC_N; i++)
+		d.v[i] = b->v[i] - a->v[i];
+	return d;
+}
+
+static unsigned long long rpc_total(const struct rpcs *d)
+{
+	unsigned long long t = 0;
+
+	for (int i = 0; i < RPC_N; i++)
+		t += d->v[i];
+	return t;
+}
+
+static void rpc_format(const struct rpcs *d, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < RPC_N; i++) {
+		int n = snprintf(out + len, size - len, "%s%s=%llu",
+				 i ? " " : "", rpc_names[i], d->v[i]);
+
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += n;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Probes: one lookup each, with the result recorded.                  */
+
+enum probe_op { P_LSTAT, P_STAT, P_READLINK };
+static const char *const op_names[] = { "lstat", "stat", "readlink" };
+
+struct res {
+	int err;
+	unsigned int mode, uid, gid;
+	unsigned long long ino, nlink, rdev;
+	long long size, mts, cts;
+	long mtns, ctns;
+	char *link;
+};
+
+struct probe {
+	char *rel;
+	int op;
+	struct res want;	/* from NFS */
+};
+
+struct workload {
+	struct probe *v;
+	size_t n, cap;
+	size_t negatives, positives, links;
+	struct strlist dirs;	/* every directory a probe passes through */
+};
+
+static void run_probe(const char *root, const struct probe *p, struct res *r)
+{
+	char path[PATH_MAX], buf[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int ret;
+
+	free(r->link);
+	memset(r, 0, sizeof(*r));
+	path_join(path, sizeof(path), root, p->rel);
+	if (p->op == P_READLINK) {
+		n = readlink(path, buf, sizeof(buf) - 1);
+		if (n < 0) {
+			r->err = errno;
+			return;
+		}
+		buf[n] = '\0';
+		r->link = xstrdup(buf);
+		return;
+	}
+	ret = p->op == P_STAT ? stat(path, &st) : lstat(path, &st);
+	if (ret) {
+		r->err = errno;
+		return;
+	}
+	r->mode = st.st_mode;
+	r->uid = st.st_uid;
+	r->gid = st.st_gid;
+	r->ino = st.st_ino;
+	r->nlink = st.st_nlink;
+	r->rdev = st.st_rdev;
+	r->size = st.st_size;
+	r->mts = st.st_mtim.tv_sec;
+	r->mtns = st.st_mtim.tv_nsec;
+	r->cts = st.st_ctim.tv_sec;
+	r->ctns = st.st_ctim.tv_nsec;
+}
+
+/* Whether a and b agree; if not, the first difference in out. */
+static bool res_equal(const struct res *a, const struct res *b, char *out,
+		      size_t size)
+{
+#define DIFF(field, fmt, ...) do { \
+	snprintf(out, size, "%s: " fmt, field, __VA_ARGS__); \
+	return false; \
+} while (0)
+	if (a->err != b->err)
+		DIFF("errno", "nfs=%s recallfs=%s", errname(a->err), errname(b->err));
+	if ((a->link == NULL) != (b->link == NULL) ||
+	    (a->link && strcmp(a->link, b->link)))
+		DIFF("link target", "nfs='%s' recallfs='%s'", a->link ? a->link : "(none)",
+		     b->link ? b->link : "(none)");
+	if (a->mode != b->mode)
+		DIFF("st_mode", "nfs=0%o recallfs=0%o", a->mode, b->mode);
+	if (a->uid != b->uid)
+		DIFF("st_uid", "nfs=%u recallfs=%u", a->uid, b->uid);
+	if (a->gid != b->gid)
+		DIFF("st_gid", "nfs=%u recallfs=%u", a->gid, b->gid);
+	if (a->ino != b->ino)
+		DIFF("st_ino", "nfs=%llu recallfs=%llu", a->ino, b->ino);
+	if (a->nlink != b->nlink)
+		DIFF("st_nlink", "nfs=%llu recallfs=%llu", a->nlink, b->nlink);
+	if (a->rdev != b->rdev)
+		DIFF("st_rdev", "nfs=%llu recallfs=%llu", a->rdev, b->rdev);
+	if (a->size != b->size)
+		DIFF("st_size", "nfs=%lld recallfs=%lld", a->size, b->size);
+	if (a->mts != b->mts || a->mtns != b->mtns)
+		DIFF("st_mtim", "nfs=%lld.%09ld recallfs=%lld.%09ld", a->mts, a->mtns, b->mts, b->mtns);
+	if (a->cts != b->cts || a->ctns != b->ctns)
+		DIFF("st_ctim", "nfs=%lld.%09ld recallfs=%lld.%09ld", a->cts, a->ctns, b->cts, b->ctns);
+#undef DIFF
+	return true;
+}
+
+static void workload_add(struct workload *w, const char *rel, int op)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 1024;
+		w->v = xrealloc_array(w->v, w->cap, sizeof(*w->v));
+	}
+	memset(&w->v[w->n], 0, sizeof(w->v[w->n]));
+	w->v[w->n].rel = xstrdup(rel);
+	w->v[w->n].op = op;
+	w->n++;
+}
+
+static void workload_free(struct workload *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		free(w->v[i].rel);
+		free(w->v[i].want.link);
+	}
+	free(w->v);
+	strlist_free(&w->dirs);
+	memset(w, 0, sizeof(*w));
+}
+
+/* Whether the lower directory rel and all its ancestors are o+x. */
+static bool searchable_by_all(const char *lower, const char *rel)
+{
+	char path[PATH_MAX], part[PATH_MAX];
+	struct stat st;
+	const char *p = rel;
+
+	for (;;) {
+		size_t len = p - rel;
+
+		memcpy(part, rel, len);
+		part[len] = '\0';
+		if (len && part[len - 1] == '/')
+			part[len - 1] = '\0';
+		path_join(path, sizeof(path), lower, part);
+		if (lstat(path, &st) || !S_ISDIR(st.st_mode) ||
+		    !(st.st_mode & S_IXOTH))
+			return false;
+		if (!*p)
+			return true;
+		p = strchr(p, '/');
+		if (!p) {
+			path_join(path, sizeof(path), lower, rel);
+			return !lstat(path, &st) && S_ISDIR(st.st_mode) &&
+			       (st.st_mode & S_IXOTH);
+		}
+		p++;
+	}
+}
+
+/*
+ * Directories of the lower tree that every user may search, sorted; the
+ * root is "".  Directories without o+x are never cached by recallfs.
+ */
+static int cacheable_dirs(const char *lower, struct strlist *dirs)
+{
+	char path[PATH_MAX];
+	struct strlist all;
+	struct stat st;
+	int err;
+
+	memset(dirs, 0, sizeof(*dirs));
+	err = collect_tree(lower, &all);
+	if (err) {
+		strlist_free(&all);
+		return err;
+	}
+	for (size_t i = 0; i < all.n; i++) {
+		path_join(path, sizeof(path), lower, all.v[i]);
+		if (lstat(path, &st) || !S_ISDIR(st.st_mode))
+			continue;
+		if (searchable_by_all(lower, all.v[i]))
+			strlist_add(dirs, all.v[i]);
+	}
+	strlist_free(&all);
+	return 0;
+}
+
+static void rel_join(char *out, size_t size, const char *dir, const char *name)
+{
+	if (dir[0])
+		path_join(out, size, dir, name);
+	else
+		path_join(out, size, name, "");
+}
+
+/* Names a PATH / LD_LIBRARY_PATH / PYTHONPATH search looks for. */
+static void missing_name(char *out, size_t size, unsigned int i)
+{
+	static const char *const stems[] = {
+		"python3", "libz.so.1", "libssl.so.3", "perl", "ld.so.cache",
+		"libstdc++.so.6", "numpy", "site.py", "libgomp.so.1", "tclsh",
+	};
+
+	xsnprintf(out, size, "%s.rcl%u", stems[i % 10], i / 10);
+}
+
+/*
+ * ndirs directories spread over the cacheable ones; in each, nmiss missing
+ * names (lstat) and every entry (lstat, plus readlink for symlinks and
+ * stat for directories).  Expected results come from NFS.
+ */
+static int build_workload(const char *lower, size_t ndirs, unsigned int nmiss,
+			  struct workload *w)
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+	struct strlist dirs;
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	err = cacheable_dirs(lower, &dirs);
+	if (err)
+		return err;
+	if (!dirs.n) {
+		strlist_free(&dirs);
+		return ENOENT;
+	}
+	if (ndirs > dirs.n)
+		ndirs = dirs.n;
+	for (size_t k = 0; k < ndirs; k++) {
+		const char *dir = dirs.v[k * dirs.n / ndirs];
+		struct dentries d;
+
+		strlist_add(&w->dirs, dir);
+		for (unsigned int i = 0; i < nmiss; i++) {
+			char name[64];
+
+			missing_name(name, sizeof(name), i);
+			rel_join(rel, sizeof(rel), dir, name);
+			workload_add(w, rel, P_LSTAT);
+		}
+		path_join(path, sizeof(path), lower, dir);
+		if (read_dir_sorted(path, &d))
+			continue;
+		for (size_t i = 0; i < d.n; i++) {
+			rel_join(rel, sizeof(rel), dir, d.v[i].name);
+			workload_add(w, rel, P_LSTAT);
+			if (d.v[i].type == DT_LNK)
+				workload_add(w, rel, P_READLINK);
+			else if (d.v[i].type == DT_DIR)
+				workload_add(w, rel, P_STAT);
+		}
+		dentries_free(&d);
+	}
+	/* Every ancestor of a chosen directory is passed through too. */
+	for (size_t k = 0; k < ndirs; k++) {
+		char *dir = xstrdup(w->dirs.v[k]), *slash;
+
+		while ((slash = strrchr(dir, '/'))) {
+			*slash = '\0';
+			strlist_add(&w->dirs, dir);
+		}
+		if (dir[0])
+			strlist_add(&w->dirs, "");
+		free(dir);
+	}
+	strlist_sort(&w->dirs);
+	{
+		size_t j = 0;
+
+		for (size_t i = 0; i < w->dirs.n; i++) {
+			if (j && !strcmp(w->dirs.v[j - 1], w->dirs.v[i])) {
+				free(w->dirs.v[i]);
+				continue;
+			}
+			w->dirs.v[j++] = w->dirs.v[i];
+		}
+		w->dirs.n = j;
+	}
+	strlist_free(&dirs);
+	for (size_t i = 0; i < w->n; i++) {
+		run_probe(lower, &w->v[i], &w->v[i].want);
+		if (w->v[i].want.err)
+			w->negatives++;
+		else if (w->v[i].op == P_READLINK)
+			w->links++;
+		else
+			w->positives++;
+	}
+	return 0;
+}
+
+/* Run every probe on root; count and log results that differ from want. */
+static unsigned int run_workload(struct __test_metadata *_metadata,
+				 const char *root, const struct workload *w,
+				 const char *what)
+{
+	unsigned int bad = 0;
+	struct res got;
+	char diff[PATH_MAX + 64];
+
+	memset(&got, 0, sizeof(got));
+	for (size_t i = 0; i < w->n; i++) {
+		const struct probe *p = &w->v[i];
+
+		run_probe(root, p, &got);
+		if (res_equal(&p->want, &got, diff, sizeof(diff)))
+			continue;
+		if (bad++ < MAX_REPORTS)
+			TH_LOG("%s: %s(%s): %s", what, op_names[p->op], p->rel,
+			       diff);
+	}
+	free(got.link);
+	return bad;
+}
+
+/* ------------------------------------------------------------------ */
+/* Kernel log.                                                          */
+
+struct klog {
+	unsigned int recallfs_warnings;	/* "recallfs" at level <= warning */
+	unsigned int bad;		/* WARN, BUG, oops, lockdep */
+	char first_warning[512];
+	char first_bad[512];
+};
+
+static void klog_scan(int fd, struct klog *k)
+{
+	static const char *const bad[] = {
+		"WARNING:", "BUG:", "Oops", "general protection", "KASAN",
+		"UBSAN", "circular locking", "Call Trace",
+	};
+	char rec[8192];
+	ssize_t n;
+
+	memset(k, 0, sizeof(*k));
+	if (fd < 0)
+		return;
+	for (;;) {
+		const char *msg;
+		int prio;
+
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		prio = atoi(rec) & 7;
+		if (strstr(msg, "recallfs") && prio <= 4) {
+			if (!k->recallfs_warnings++)
+				snprintf(k->first_warning,
+					 sizeof(k->first_warning), "%.*s",
+					 (int)strcspn(msg, "\n"), msg);
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+			if (strstr(msg, bad[i])) {
+				if (!k->bad++)
+					snprintf(k->first_bad,
+						 sizeof(k->first_bad), "%.*s",
+						 (int)strcspn(msg, "\n"), msg);
+				break;
+			}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The fixture: a base directory on tmpfs, a mount point, a journal.   */
+
+FIXTURE(cache) {
+	char base[PATH_MAX];	/* /tmp/cache_test.XXXXXX */
+	char mnt[PATH_MAX];	/* base/mnt */
+	char lower[PATH_MAX];	/* canonical RECALLFS_LOWER */
+	char export[PATH_MAX];	/* RECALLFS_EXPORT or "" */
+	char journal[PATH_MAX];	/* base/journal */
+	char name[64];		/* sysfs name of the current mount */
+	char data[2 * PATH_MAX];	/* its options, for messages */
+	char nfs_mnt[PATH_MAX];	/* NFS mount point holding lower */
+	int seq;
+	int kmsg;
+	bool mounted;
+	bool ready;
+};
+
+#define REQUIRE_READY() do { if (!self->ready) return; } while (0)
+
+FIXTURE_SETUP(cache)
+{
+	const char *lower = env("RECALLFS_LOWER");
+	const char *export = env("RECALLFS_EXPORT");
+	struct rpcs r;
+	int err;
+
+	self->kmsg = -1;
+	if (geteuid() != 0)
+		SKIP(return, "recallfs tests must run as root");
+	if (!lower)
+		SKIP(return, "RECALLFS_LOWER is not set");
+	ASSERT_TRUE(realpath(lower, self->lower) != NULL)
+		TH_LOG("realpath(RECALLFS_LOWER=%s): %s", lower, strerror(errno));
+	if (export)
+		ASSERT_TRUE(realpath(export, self->export) != NULL)
+			TH_LOG("realpath(RECALLFS_EXPORT=%s): %s", export, strerror(errno));
+	err = nfs_rpcs(self->lower, &r, self->nfs_mnt, sizeof(self->nfs_mnt));
+	ASSERT_EQ(0, err) TH_LOG("no NFS mount holding %s in /proc/self/mountstats: %s",
+				 self->lower, strerror(err));
+	err = enter_private_ns();
+	ASSERT_EQ(0, err) TH_LOG("private mount namespace: %s", strerror(err));
+	xsnprintf(self->base, sizeof(self->base), "/tmp/cache_test.XXXXXX");
+	ASSERT_TRUE(mkdtemp(self->base) != NULL) TH_LOG("mkdtemp: %s", strerror(errno));
+	ASSERT_EQ(0, chmod(self->base, 0755));
+	path_join(self->mnt, sizeof(self->mnt), self->base, "mnt");
+	path_join(self->journal, sizeof(self->journal), self->base, "journal");
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+	self->kmsg = kmsg_open_tail();
+	self->ready = true;
+}
+
+FIXTURE_TEARDOWN(cache)
+{
+	if (self->kmsg >= 0)
+		close(self->kmsg);
+	if (!self->base[0])
+		return;
+	while (!umount2(self->mnt, MNT_DETACH))
+		;
+	for (int i = 0; i < 4; i++) {
+		char p[PATH_MAX];
+
+		xsnprintf(p, sizeof(p), "%s/mnt%d", self->base, i);
+		while (!umount2(p, MNT_DETACH))
+			;
+	}
+	{
+		char p[PATH_MAX];
+
+		path_join(p, sizeof(p), self->base, "tiny");
+		while (!umount2(p, MNT_DETACH))
+			;
+	}
+	remove_tree(self->base);
+}
+
+/*
+ * Mount recallfs on mnt over lowerdir with journal and a fresh name=; opts
+ * are appended ("" or ",immutable", ...).  Returns 0 or errno.
+ */
+static int mount_on(FIXTURE_DATA(cache) *self, const char *mnt,
+		    const char *lowerdir, const char *journal, const char *opts,
+		    char *name_out, size_t name_size)
+{
+	char name[64];
+
+	xsnprintf(name, sizeof(name), "ct%d-%d", getpid(), ++self->seq);
+	if (journal)
+		xsnprintf(self->data, sizeof(self->data),
+			  "lowerdir=%s,journal=%s,name=%s%s", lowerdir, journal,
+			  name, opts);
+	else
+		xsnprintf(self->data, sizeof(self->data), "lowerdir=%s,name=%s%s",
+			  lowerdir, name, opts);
+	if (mount("none", mnt, "recallfs", 0, self->data))
+		return errno;
+	if (name_out)
+		snprintf(name_out, name_size, "%s", name);
+	return 0;
+}
+
+#define MOUNT_CACHE(opts) do { \
+	int _err = mount_on(self, self->mnt, self->lower, self->journal, \
+			    opts, self->name, sizeof(self->name)); \
+	ASSERT_EQ(0, _err) TH_LOG("mount -t recallfs -o %s %s: %s", \
+				  self->data, self->mnt, strerror(_err)); \
+	self->mounted = true; \
+} while (0)
+
+#define UMOUNT_CACHE() do { \
+	ASSERT_EQ(0, umount2(self->mnt, 0)) \
+		TH_LOG("umount %s: %s", self->mnt, strerror(errno)); \
+	self->mounted = false; \
+} while (0)
+
+static void sysfs_path(char *out, size_t size, const char *name,
+		       const char *attr)
+{
+	xsnprintf(out, size, SYSFS_ROOT "/%s/%s", name, attr);
+}
+
+/* Write len bytes to /sys/fs/recallfs/name/attr; 0 or errno. */
+static int sysfs_write(const char *name, const char *attr, const char *buf,
+		       size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	sysfs_path(path, sizeof(path), name, attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	n = write(fd, buf, len);
+	if (n < 0) {
+		int err = errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	return (size_t)n == len ? 0 : EMSGSIZE;
+}
+
+static int sysfs_puts(const char *name, const char *attr, const char *s)
+{
+	return sysfs_write(name, attr, s, strlen(s));
+}
+
+#define SYSFS_PUTS(attr, s) do { \
+	int _err = sysfs_puts(self->name, attr, s); \
+	ASSERT_EQ(0, _err) TH_LOG("write '%s' to " SYSFS_ROOT "/%s/%s: %s", \
+				  s, self->name, attr, strerror(_err)); \
+} while (0)
+
+static int sysfs_read(const char *name, const char *attr, char *out,
+		      size_t size)
+{
+	char path[PATH_MAX], *buf;
+	size_t len;
+	int err;
+
+	sysfs_path(path, sizeof(path), name, attr);
+	err = read_file(path, &buf, &len);
+	if (err)
+		return err;
+	snprintf(out, size, "%.*s", (int)len, buf);
+	free(buf);
+	return 0;
+}
+
+static const char *const stat_keys[] = {
+	"lookups", "negative_hits", "positive_hits", "lower_lookups",
+	"revalidations", "invalidations", "not_admitted", "entries",
+	"directories", "memory_bytes", "journal_bytes", "records", "replayed",
+	"truncated", "errors",
+};
+#define NSTATS ARRAY_SIZE(stat_keys)
+
+struct stats {
+	long long v[NSTATS];	/* -1: missing */
+	bool ok;
+};
+
+static struct stats read_stats(const char *name)
+{
+	char buf[4096];
+	struct stats s;
+
+	for (size_t i = 0; i < NSTATS; i++)
+		s.v[i] = -1;
+	s.ok = !sysfs_read(name, "stats", buf, sizeof(buf));
+	if (!s.ok)
+		return s;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		char key[64];
+		long long val;
+
+		if (sscanf(line, "%63s %lld", key, &val) != 2)
+			continue;
+		for (size_t i = 0; i < NSTATS; i++)
+			if (!strcmp(key, stat_keys[i]))
+				s.v[i] = val;
+	}
+	return s;
+}
+
+static long long stat_of(const struct stats *s, const char *key)
+{
+	for (size_t i = 0; i < NSTATS; i++)
+		if (!strcmp(key, stat_keys[i]))
+			return s->v[i];
+	return -1;
+}
+
+#define STATS(var) \
+	struct stats var = read_stats(self->name); \
+	ASSERT_TRUE(var.ok) TH_LOG("cannot read " SYSFS_ROOT "/%s/stats: %s", \
+				   self->name, strerror(errno))
+
+#define STAT(s, key) ({ \
+	long long _v = stat_of(&(s), key); \
+	EXPECT_LE(0, _v) TH_LOG(SYSFS_ROOT "/%s/stats has no '%s' line", \
+				self->name, key); \
+	_v; })
+
+static void snap_rpcs(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(cache) *self, struct rpcs *r)
+{
+	int err = nfs_rpcs(self->lower, r, NULL, 0);
+
+	ASSERT_EQ(0, err) TH_LOG("/proc/self/mountstats: %s", strerror(err));
+}
+
+static void log_rpcs(const char *what, const struct rpcs *d)
+{
+	char buf[256];
+
+	rpc_format(d, buf, sizeof(buf));
+	note("%s: %s\n", what, buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* 1. Persistence: the same workload, cold and then warm after remount. */
+
+#define ZERO_RPCS(d, what) do { \
+	for (int _i = 0; _i < RPC_N; _i++) { \
+		EXPECT_EQ(0ULL, (d).v[_i]) \
+			TH_LOG("%s: %llu %s RPCs, want 0", what, (d).v[_i], \
+			       rpc_names[_i]); \
+	} \
+} while (0)
+
+#ifndef CACHE_REBOOT_ONLY
+
+TEST_F(cache, warm_remount_immutable_zero_rpcs)
+{
+	struct rpcs a, b, cold, warm;
+	struct workload w;
+	unsigned int bad;
+	struct stat st;
+	char msg[256];
+
+	REQUIRE_READY();
+	ASSERT_EQ(0, build_workload(self->lower, 100, 90, &w));
+	ASSERT_LE(8000U, w.n) TH_LOG("only %zu probes: is %s the mktree.sh tree?", w.n, self->lower);
+	note("workload: %zu lookups in %zu directories: %zu negative, %zu positive, %zu readlink\n",
+		       w.n, w.dirs.n, w.negatives, w.positives, w.links);
+
+	MOUNT_CACHE("");
+	drop_caches();
+	snap_rpcs(_metadata, self, &a);
+	bad = run_workload(_metadata, self->mnt, &w, "cold");
+	snap_rpcs(_metadata, self, &b);
+	cold = rpc_delta(&a, &b);
+	log_rpcs("cold run RPCs", &cold);
+	EXPECT_EQ(0U, bad) TH_LOG("%u of %zu cold lookups differ from NFS", bad, w.n);
+	{
+		STATS(s);
+		note("after cold run: lookups %lld negative_hits %lld positive_hits %lld lower_lookups %lld entries %lld directories %lld records %lld\n",
+			       STAT(s, "lookups"), STAT(s, "negative_hits"),
+			       STAT(s, "positive_hits"), STAT(s, "lower_lookups"),
+			       STAT(s, "entries"), STAT(s, "directories"),
+			       STAT(s, "records"));
+	}
+	EXPECT_LT(0ULL, cold.v[RPC_LOOKUP]) TH_LOG("the cold run sent no LOOKUP: RPC counting is broken");
+	UMOUNT_CACHE();
+	ASSERT_EQ(0, lstat(self->journal, &st)) TH_LOG("no journal %s after umount: %s", self->journal, strerror(errno));
+	EXPECT_EQ(0600U, st.st_mode & 07777) TH_LOG("journal mode 0%o, want 0600", st.st_mode & 07777);
+	EXPECT_LT(0, st.st_size);
+	note("journal: %lld bytes\n", (long long)st.st_size);
+
+	MOUNT_CACHE(",immutable");
+	drop_caches();
+	snap_rpcs(_metadata, self, &a);
+	bad = run_workload(_metadata, self->mnt, &w, "warm");
+	snap_rpcs(_metadata, self, &b);
+	warm = rpc_delta(&a, &b);
+	log_rpcs("warm run RPCs (immutable, after remount and drop_caches)", &warm);
+	EXPECT_EQ(0U, bad) TH_LOG("%u of %zu warm lookups differ from NFS", bad, w.n);
+	rpc_format(&warm, msg, sizeof(msg));
+	ZERO_RPCS(warm, "warm immutable run");
+	{
+		STATS(s);
+		note("after warm run: replayed %lld negative_hits %lld positive_hits %lld lower_lookups %lld\n",
+			       STAT(s, "replayed"), STAT(s, "negative_hits"),
+			       STAT(s, "positive_hits"), STAT(s, "lower_lookups"));
+		EXPECT_LT(0, STAT(s, "replayed"));
+		EXPECT_EQ(0, STAT(s, "lower_lookups"));
+	}
+	note("figures: cold %llu LOOKUP / %llu RPCs total, warm %llu RPCs total (%s)\n",
+		       cold.v[RPC_LOOKUP], rpc_total(&cold), rpc_total(&warm), msg);
+	UMOUNT_CACHE();
+	workload_free(&w);
+}
+
+/* ------------------------------------------------------------------ */
+/* 3. Verify mode.                                                      */
+
+/* Make the NFS client fetch the directory's attributes now. */
+static void nfs_refresh(const char *path)
+{
+	struct statx stx;
+
+	/* Best effort: a failure only makes the test less strict. */
+	if (statx(AT_FDCWD, path, AT_STATX_FORCE_SYNC, STATX_BASIC_STATS, &stx))
+		perror(path);
+}
+
+/* Create dir/name on the server side, touch dir, make NFS notice. */
+static void server_create(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(cache) *self, const char *dir,
+			  const char *name)
+{
+	char path[PATH_MAX], rel[PATH_MAX];
+	const char *side = self->export[0] ? self->export : self->lower;
+
+	rel_join(rel, sizeof(rel), dir, name);
+	path_join(path, sizeof(path), side, rel);
+	ASSERT_EQ(0, write_text(path, "server side\n")) TH_LOG("create %s: %s", path, strerror(errno));
+	path_join(path, sizeof(path), side, dir);
+	ASSERT_EQ(0, utimensat(AT_FDCWD, path, NULL, 0)) TH_LOG("touch %s", path);
+	path_join(path, sizeof(path), self->lower, dir);
+	nfs_refresh(path);
+}
+
+static void server_remove(FIXTURE_DATA(cache) *self, const char *dir,
+			  const char *name)
+{
+	char path[PATH_MAX], rel[PATH_MAX];
+
+	rel_join(rel, sizeof(rel), dir, name);
+	path_join(path, sizeof(path), self->export[0] ? self->export : self->lower, rel);
+	unlink(path);
+}
+
+static int lstat_rel(const char *root, const char *dir, const char *name,
+		     struct stat *st)
+{
+	char path[PATH_MAX], rel[PATH_MAX];
+
+	rel_join(rel, sizeof(rel), dir, name);
+	path_join(path, sizeof(path), root, rel);
+	return lstat(path, st) ? errno : 0;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* The new name must become visible within a few revalidate periods. */
+static int wait_visible(const char *mnt, const char *dir, const char *name,
+			struct stat *st)
+{
+	int err = ENOENT;
+
+	for (int i = 0; i < 4 && err; i++) {
+		sleep_ms(1500);
+		err = lstat_rel(mnt, dir, name, st);
+	}
+	return err;
+}
+
+TEST_F(cache, verify_mode_stamp_checks)
+{
+	struct rpcs a, b, cold, warm;
+	char name[64];
+	struct workload w;
+	struct stat sa, sb;
+	const char *dir = "apps/beta/1.1.0/bin";
+	unsigned int bad;
+	int err;
+
+	REQUIRE_READY();
+	if (!self->export[0])
+		SKIP(return, "RECALLFS_EXPORT is not set");
+	ASSERT_EQ(0, build_workload(self->lower, 30, 30, &w));
+	MOUNT_CACHE(",revalidate=1");
+	snap_rpcs(_metadata, self, &a);
+	bad = run_workload(_metadata, self->mnt, &w, "cold");
+	snap_rpcs(_metadata, self, &b);
+	cold = rpc_delta(&a, &b);
+	EXPECT_EQ(0U, bad);
+	UMOUNT_CACHE();
+
+	MOUNT_CACHE(",revalidate=1");
+	snap_rpcs(_metadata, self, &a);
+	bad = run_workload(_metadata, self->mnt, &w, "warm verify");
+	snap_rpcs(_metadata, self, &b);
+	warm = rpc_delta(&a, &b);
+	log_rpcs("verify mode: cold run RPCs", &cold);
+	log_rpcs("verify mode: warm run RPCs", &warm);
+	note("verify mode: %zu lookups through %zu directories\n", w.n, w.dirs.n);
+	EXPECT_EQ(0U, bad) TH_LOG("%u of %zu warm lookups differ from NFS", bad, w.n);
+	EXPECT_EQ(0ULL, warm.v[RPC_LOOKUP]) TH_LOG("verify mode warm run sent %llu LOOKUPs", warm.v[RPC_LOOKUP]);
+	EXPECT_GE((unsigned long long)w.dirs.n, warm.v[RPC_GETATTR])
+		TH_LOG("verify mode warm run sent %llu GETATTRs for %zu directories",
+		       warm.v[RPC_GETATTR], w.dirs.n);
+	{
+		STATS(s);
+		note("verify mode warm: revalidations %lld negative_hits %lld positive_hits %lld lower_lookups %lld\n",
+			       STAT(s, "revalidations"), STAT(s, "negative_hits"),
+			       STAT(s, "positive_hits"), STAT(s, "lower_lookups"));
+	}
+
+	/* A file created on the server in a cached directory shows up. */
+	xsnprintf(name, sizeof(name), "verify-new-%d", getpid());
+	ASSERT_EQ(ENOENT, lstat_rel(self->mnt, dir, name, &sb)) TH_LOG("%s/%s before creation", dir, name);
+	server_create(_metadata, self, dir, name);
+	err = wait_visible(self->mnt, dir, name, &sb);
+	EXPECT_EQ(0, err) TH_LOG("%s/%s created on the server (dir touched) not visible in verify mode (revalidate=1) after 6 s: %s",
+				 dir, name, errname(err));
+	if (!err) {
+		ASSERT_EQ(0, lstat_rel(self->lower, dir, name, &sa));
+		EXPECT_EQ(sa.st_ino, sb.st_ino);
+		EXPECT_EQ(sa.st_size, sb.st_size);
+	}
+	/* And its removal too. */
+	server_remove(self, dir, name);
+	{
+		char path[PATH_MAX];
+
+		path_join(path, sizeof(path), self->export, dir);
+		utimensat(AT_FDCWD, path, NULL, 0);
+		path_join(path, sizeof(path), self->lower, dir);
+		nfs_refresh(path);
+	}
+	err = 0;
+	for (int i = 0; i < 4 && !err; i++) {
+		sleep_ms(1500);
+		err = lstat_rel(self->mnt, dir, name, &sb);
+	}
+	EXPECT_EQ(ENOENT, err) TH_LOG("%s/%s removed on the server still visible in verify mode", dir, name);
+	UMOUNT_CACHE();
+	workload_free(&w);
+}
+
+/* ------------------------------------------------------------------ */
+/* 4. Immutable mode: invalidate, invalidate_tree, mode switches.       */
+
+static void expect_hidden_then_shown(struct __test_metadata *_metadata,
+				     FIXTURE_DATA(cache) *self,
+				     const char *dir, const char *name,
+				     const char *attr, const char *arg)
+{
+	struct stat sa, sb;
+	int err;
+
+	ASSERT_EQ(ENOENT, lstat_rel(self->mnt, dir, name, &sb)) TH_LOG("%s/%s before creation", dir, name);
+	server_create(_metadata, self, dir, name);
+	ASSERT_EQ(0, lstat_rel(self->lower, dir, name, &sa)) TH_LOG("%s/%s not on NFS", dir, name);
+	sleep_ms(1200);
+	err = lstat_rel(self->mnt, dir, name, &sb);
+	EXPECT_EQ(ENOENT, err) TH_LOG("immutable: %s/%s created on the server is visible without invalidation (%s)",
+				      dir, name, errname(err));
+	if (attr) {
+		SYSFS_PUTS(attr, arg);
+		err = lstat_rel(self->mnt, dir, name, &sb);
+		EXPECT_EQ(0, err) TH_LOG("%s/%s still missing after writing '%s' to %s: %s",
+					 dir, name, arg, attr, errname(err));
+		if (!err)
+			EXPECT_EQ(sa.st_ino, sb.st_ino);
+	}
+}
+
+TEST_F(cache, immutable_invalidate_and_mode)
+{
+	const char *dir = "apps/gamma/1.2.0/lib";
+	char name[6][64], mode[64];
+	struct workload w;
+	struct stat sb;
+	int err;
+
+	REQUIRE_READY();
+	if (!self->export[0])
+		SKIP(return, "RECALLFS_EXPORT is not set");
+	for (int i = 0; i < 6; i++)
+		xsnprintf(name[i], sizeof(name[i]), "immutable-%d-%d", getpid(), i);
+	ASSERT_EQ(0, build_workload(self->lower, 20, 5, &w));
+	MOUNT_CACHE(",immutable");
+	ASSERT_EQ(0, sysfs_read(self->name, "mode", mode, sizeof(mode)));
+	EXPECT_EQ(0, strncmp(mode, "immutable", 9)) TH_LOG("mode reads '%s' on an immutable mount", mode);
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "immutable"));
+
+	expect_hidden_then_shown(_metadata, self, dir, name[0], "invalidate", dir);
+	expect_hidden_then_shown(_metadata, self, dir, name[1], "invalidate_tree", "apps/gamma");
+	expect_hidden_then_shown(_metadata, self, dir, name[2], "invalidate_tree", "/");
+	{
+		STATS(s);
+		EXPECT_LE(3, STAT(s, "invalidations"));
+	}
+	/* immutable -> verify: the stamp check finds the new name. */
+	expect_hidden_then_shown(_metadata, self, dir, name[3], NULL, NULL);
+	SYSFS_PUTS("mode", "verify");
+	ASSERT_EQ(0, sysfs_read(self->name, "mode", mode, sizeof(mode)));
+	EXPECT_EQ(0, strncmp(mode, "verify", 6)) TH_LOG("mode reads '%s' after writing verify", mode);
+	err = wait_visible(self->mnt, dir, name[3], &sb);
+	EXPECT_EQ(0, err) TH_LOG("%s/%s not visible 6 s after mode immutable -> verify: %s", dir, name[3], errname(err));
+
+	/* -> off: pass-through, a name created through NFS shows at once. */
+	SYSFS_PUTS("mode", "off");
+	ASSERT_EQ(0, sysfs_read(self->name, "mode", mode, sizeof(mode)));
+	EXPECT_EQ(0, strncmp(mode, "off", 3)) TH_LOG("mode reads '%s' after writing off", mode);
+	{
+		char path[PATH_MAX], rel[PATH_MAX];
+
+		ASSERT_EQ(ENOENT, lstat_rel(self->mnt, dir, name[4], &sb));
+		rel_join(rel, sizeof(rel), dir, name[4]);
+		path_join(path, sizeof(path), self->lower, rel);
+		ASSERT_EQ(0, write_text(path, "through nfs\n"));
+		err = lstat_rel(self->mnt, dir, name[4], &sb);
+		EXPECT_EQ(0, err) TH_LOG("mode off: %s/%s created through NFS not visible: %s", dir, name[4], errname(err));
+		EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "mode off"));
+		unlink(path);
+		err = lstat_rel(self->mnt, dir, name[4], &sb);
+		EXPECT_EQ(ENOENT, err) TH_LOG("mode off: %s/%s removed through NFS still visible", dir, name[4]);
+	}
+	/* Back to immutable: answers still right. */
+	SYSFS_PUTS("mode", "immutable");
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "immutable again"));
+	UMOUNT_CACHE();
+	for (int i = 0; i < 6; i++)
+		server_remove(self, dir, name[i]);
+	workload_free(&w);
+}
+
+/* ------------------------------------------------------------------ */
+/* 5. Attributes, link targets and complete listings from the cache.    */
+
+TEST_F(cache, attributes_links_listings_from_cache)
+{
+	struct strlist dirs;
+	struct workload w;
+	struct rpcs a, b, d;
+	struct dentries *nfs_list;
+	unsigned int bad = 0, nlisted = 0;
+	char path[PATH_MAX], rel[PATH_MAX];
+
+	REQUIRE_READY();
+	ASSERT_EQ(0, cacheable_dirs(self->lower, &dirs));
+	ASSERT_LE(100U, dirs.n) TH_LOG("only %zu searchable directories", dirs.n);
+	/* Every object of every searchable directory, and missing names. */
+	ASSERT_EQ(0, build_workload(self->lower, dirs.n, 3, &w));
+	nfs_list = xmalloc(dirs.n * sizeof(*nfs_list));
+	for (size_t i = 0; i < dirs.n; i++) {
+		path_join(path, sizeof(path), self->lower, dirs.v[i]);
+		ASSERT_EQ(0, read_dir_sorted(path, &nfs_list[i]));
+	}
+
+	MOUNT_CACHE("");
+	for (size_t i = 0; i < dirs.n; i++) {
+		struct dentries got;
+
+		path_join(path, sizeof(path), self->mnt, dirs.v[i]);
+		ASSERT_EQ(0, read_dir_sorted(path, &got)) TH_LOG("readdir %s", path);
+		dentries_free(&got);
+	}
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "cold"));
+	UMOUNT_CACHE();
+
+	MOUNT_CACHE(",immutable");
+	drop_caches();
+	/* Names never looked up, in directories listed completely. */
+	{
+		struct workload never;
+
+		memset(&never, 0, sizeof(never));
+		for (size_t i = 0; i < dirs.n; i++) {
+			rel_join(rel, sizeof(rel), dirs.v[i], "never-looked-up.rcl");
+			workload_add(&never, rel, P_LSTAT);
+		}
+		for (size_t i = 0; i < never.n; i++)
+			run_probe(self->lower, &never.v[i], &never.v[i].want);
+		drop_caches();
+		snap_rpcs(_metadata, self, &a);
+		bad = run_workload(_metadata, self->mnt, &never, "never-seen names in complete directories");
+		snap_rpcs(_metadata, self, &b);
+		d = rpc_delta(&a, &b);
+		log_rpcs("missing names answered from complete listings", &d);
+		EXPECT_EQ(0U, bad);
+		EXPECT_EQ(0ULL, d.v[RPC_LOOKUP])
+			TH_LOG("%llu LOOKUPs for %zu never-seen names in completely listed directories (immutable)",
+			       d.v[RPC_LOOKUP], never.n);
+		workload_free(&never);
+	}
+	/* Attributes and link targets. */
+	snap_rpcs(_metadata, self, &a);
+	bad = run_workload(_metadata, self->mnt, &w, "attributes from the cache");
+	snap_rpcs(_metadata, self, &b);
+	d = rpc_delta(&a, &b);
+	log_rpcs("stat/readlink of every object from the cache", &d);
+	EXPECT_EQ(0U, bad) TH_LOG("%u of %zu lookups from the cache differ from NFS", bad, w.n);
+	ZERO_RPCS(d, "stat/readlink of cached objects");
+	/* Listings. */
+	snap_rpcs(_metadata, self, &a);
+	for (size_t i = 0; i < dirs.n; i++) {
+		struct dentries got;
+		int err;
+
+		path_join(path, sizeof(path), self->mnt, dirs.v[i]);
+		err = read_dir_sorted(path, &got);
+		EXPECT_EQ(0, err) TH_LOG("readdir %s: %s", path, strerror(err));
+		if (err)
+			continue;
+		nlisted++;
+		if (got.n != nfs_list[i].n) {
+			TH_LOG("%s/: %zu entries on NFS, %zu from recallfs", dirs.v[i], nfs_list[i].n, got.n);
+			bad++;
+		} else {
+			for (size_t j = 0; j < got.n; j++) {
+				if (strcmp(got.v[j].name, nfs_list[i].v[j].name) ||
+				    got.v[j].ino != nfs_list[i].v[j].ino ||
+				    got.v[j].type != nfs_list[i].v[j].type) {
+					TH_LOG("%s/: entry %zu: NFS '%s' ino %llu type %u, recallfs '%s' ino %llu type %u",
+					       dirs.v[i], j, nfs_list[i].v[j].name,
+					       (unsigned long long)nfs_list[i].v[j].ino,
+					       nfs_list[i].v[j].type, got.v[j].name,
+					       (unsigned long long)got.v[j].ino, got.v[j].type);
+					bad++;
+					break;
+				}
+			}
+		}
+		dentries_free(&got);
+	}
+	snap_rpcs(_metadata, self, &b);
+	d = rpc_delta(&a, &b);
+	log_rpcs("readdir of every directory (immutable, warm)", &d);
+	EXPECT_EQ(0U, bad) TH_LOG("listings differ in %u directories", bad);
+	note("%u directories listed, %zu objects compared\n", nlisted, w.n);
+	UMOUNT_CACHE();
+	for (size_t i = 0; i < dirs.n; i++)
+		dentries_free(&nfs_list[i]);
+	free(nfs_list);
+	strlist_free(&dirs);
+	workload_free(&w);
+}
+
+/* ------------------------------------------------------------------ */
+/* 6. Journal damage.                                                   */
+
+/* Record boundaries of a journal file (from include/recallfs_journal.h). */
+struct layout {
+	size_t header_size;
+	size_t *ends;		/* end offset of each whole record */
+	size_t n;
+};
+
+static int journal_layout(const char *buf, size_t len, struct layout *l)
+{
+	size_t off;
+
+	memset(l, 0, sizeof(*l));
+	if (len < sizeof(struct recallfs_journal_header))
+		return EINVAL;
+	{
+		const struct recallfs_journal_header *h = (const void *)buf;
+
+		if (h->magic != RECALLFS_JOURNAL_MAGIC)	/* little-endian host */
+			return EINVAL;
+		l->header_size = h->header_size;
+	}
+	if (l->header_size < sizeof(struct recallfs_journal_header) ||
+	    l->header_size > len)
+		return EINVAL;
+	l->ends = xmalloc((len / 16 + 1) * sizeof(*l->ends));
+	off = l->header_size;
+	while (off + sizeof(struct recallfs_journal_rec_head) <= len) {
+		const struct recallfs_journal_rec_head *r = (const void *)(buf + off);
+		size_t rl = r->rec_len;
+
+		if (rl < sizeof(*r) || rl % 8 || off + rl > len)
+			break;
+		off += rl;
+		l->ends[l->n++] = off;
+	}
+	return off == len ? 0 : EINVAL;
+}
+
+static void remove_bad_copies(const char *base, unsigned int *count,
+			      char *first, size_t size)
+{
+	struct dentries d;
+
+	*count = 0;
+	if (read_dir_sorted(base, &d))
+		return;
+	for (size_t i = 0; i < d.n; i++) {
+		char path[PATH_MAX];
+
+		if (strncmp(d.v[i].name, "journal.bad-", 12))
+			continue;
+		if (!(*count)++ && first)
+			snprintf(first, size, "%s", d.v[i].name);
+		path_join(path, sizeof(path), base, d.v[i].name);
+		unlink(path);
+	}
+	dentries_free(&d);
+}
+
+struct damage {
+	char what[96];
+	char *buf;
+	size_t len;
+	long long want_replayed;	/* -1: do not check */
+	int want_truncated;		/* 1: > 0, 0: == 0, -1: do not check */
+	int want_bad;			/* 1: renamed aside, 0: not, -1: either */
+};
+
+static void try_damaged(struct __test_metadata *_metadata,
+			FIXTURE_DATA(cache) *self, const struct workload *w,
+			const struct damage *dm, long long *replayed_out)
+{
+	unsigned int bad, nbad;
+	char badname[256] = "";
+	long long replayed, truncated;
+	struct stat st;
+	int fd, err;
+
+	unlink(self->journal);
+	fd = open(self->journal, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)dm->len, dm->len ? write(fd, dm->buf, dm->len) : 0);
+	close(fd);
+	err = mount_on(self, self->mnt, self->lower, self->journal, ",immutable",
+		       self->name, sizeof(self->name));
+	EXPECT_EQ(0, err) TH_LOG("%s: mount failed: %s", dm->what, strerror(err));
+	if (err)
+		return;
+	{
+		STATS(s);
+		replayed = STAT(s, "replayed");
+		truncated = STAT(s, "truncated");
+	}
+	bad = run_workload(_metadata, self->mnt, w, dm->what);
+	EXPECT_EQ(0U, bad) TH_LOG("%s: %u of %zu answers differ from NFS", dm->what, bad, w->n);
+	ASSERT_EQ(0, umount2(self->mnt, 0));
+	remove_bad_copies(self->base, &nbad, badname, sizeof(badname));
+	if (dm->want_replayed >= 0)
+		EXPECT_EQ(dm->want_replayed, replayed)
+			TH_LOG("%s: replayed %lld records, want %lld (truncated %lld)",
+			       dm->what, replayed, dm->want_replayed, truncated);
+	if (dm->want_truncated == 1)
+		EXPECT_LT(0, truncated) TH_LOG("%s: stats truncated is %lld, want > 0 (replayed %lld)",
+					       dm->what, truncated, replayed);
+	if (dm->want_truncated == 0)
+		EXPECT_EQ(0, truncated) TH_LOG("%s: stats truncated is %lld, want 0 (replayed %lld)",
+					       dm->what, truncated, replayed);
+	if (dm->want_bad == 1)
+		EXPECT_EQ(1U, nbad) TH_LOG("%s: %u files %s.bad-*, want 1 (replayed %lld)",
+					   dm->what, nbad, self->journal, replayed);
+	if (dm->want_bad == 0)
+		EXPECT_EQ(0U, nbad) TH_LOG("%s: set aside as %s, want it kept", dm->what, badname);
+	if (dm->want_bad == 1 && nbad)
+		EXPECT_EQ(0, lstat(self->journal, &st))
+			TH_LOG("%s: no new journal at %s after setting the old one aside", dm->what, self->journal);
+	if (replayed_out)
+		*replayed_out = replayed;
+}
+
+TEST_F(cache, journal_damage)
+{
+	struct workload w;
+	struct layout l;
+	struct damage dm;
+	char *good, *foreign, apps[PATH_MAX];
+	size_t glen, flen, ncases = 0;
+	long long full_replayed = -1;
+	struct stat st;
+	unsigned int seed = 12345;
+
+	REQUIRE_READY();
+	ASSERT_EQ(0, build_workload(self->lower, 20, 5, &w));
+	MOUNT_CACHE("");
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "making the journal"));
+	UMOUNT_CACHE();
+	ASSERT_EQ(0, read_file(self->journal, &good, &glen)) TH_LOG("journal %s", self->journal);
+	ASSERT_EQ(0, journal_layout(good, glen, &l))
+		TH_LOG("journal of %zu bytes does not parse as include/recallfs_journal.h describes (header %zu, %zu records)",
+		       glen, l.header_size, l.n);
+	ASSERT_LE(20U, l.n) TH_LOG("only %zu records", l.n);
+	note("journal: %zu bytes, header %zu, %zu records\n", glen, l.header_size, l.n);
+
+	/* A foreign journal: from a mount of another lowerdir. */
+	unlink(self->journal);
+	path_join(apps, sizeof(apps), self->lower, "apps");
+	ASSERT_EQ(0, mount_on(self, self->mnt, apps, self->journal, "", self->name, sizeof(self->name)));
+	path_join(apps, sizeof(apps), self->mnt, "alpha/current/bin/alpha");
+	EXPECT_EQ(0, lstat(apps, &st));
+	ASSERT_EQ(0, umount2(self->mnt, 0));
+	ASSERT_EQ(0, read_file(self->journal, &foreign, &flen));
+	{
+		unsigned int nbad;
+
+		remove_bad_copies(self->base, &nbad, NULL, 0);
+		EXPECT_EQ(0U, nbad) TH_LOG("a new journal was set aside");
+	}
+
+	/* The whole journal. */
+	memset(&dm, 0, sizeof(dm));
+	snprintf(dm.what, sizeof(dm.what), "intact journal");
+	dm.buf = good;
+	dm.len = glen;
+	dm.want_replayed = -1;
+	dm.want_truncated = 0;
+	dm.want_bad = 0;
+	try_damaged(_metadata, self, &w, &dm, &full_replayed);
+	EXPECT_EQ((long long)l.n, full_replayed) TH_LOG("intact journal of %zu records", l.n);
+	ncases++;
+
+	/* Truncation: inside the header, at record ends, inside records. */
+	{
+		size_t cuts[80], n = 0;
+
+		cuts[n++] = 0 + 7;
+		cuts[n++] = 32;
+		cuts[n++] = l.header_size - 8;
+		cuts[n++] = l.header_size;
+		for (size_t k = 0; k < 12; k++)
+			cuts[n++] = l.ends[k * l.n / 12];
+		for (size_t k = 0; k < 30; k++) {
+			size_t e = l.ends[k * (l.n - 1) / 30];
+			size_t next = l.ends[k * (l.n - 1) / 30 + 1];
+
+			cuts[n++] = e + 1 + (k * 8) % (next - e - 1);
+		}
+		/* The last 512 bytes, every 8 bytes. */
+		for (size_t o = glen > 512 ? glen - 512 : l.header_size; o < glen && n < 80; o += 24)
+			cuts[n++] = o;
+		for (size_t i = 0; i < n; i++) {
+			size_t o = cuts[i], whole = 0;
+			bool boundary = o == l.header_size;
+
+			for (size_t k = 0; k < l.n && l.ends[k] <= o; k++) {
+				whole = k + 1;
+				boundary |= l.ends[k] == o;
+			}
+			memset(&dm, 0, sizeof(dm));
+			snprintf(dm.what, sizeof(dm.what), "journal cut at %zu of %zu", o, glen);
+			dm.buf = good;
+			dm.len = o;
+			if (o < l.header_size) {
+				dm.want_replayed = 0;
+				dm.want_truncated = -1;
+				dm.want_bad = -1;
+			} else {
+				dm.want_replayed = whole;
+				dm.want_truncated = !boundary;
+				dm.want_bad = 0;
+			}
+			try_damaged(_metadata, self, &w, &dm, NULL);
+			ncases++;
+		}
+	}
+	/* A cut tail is really cut: the next mount finds nothing to cut. */
+	{
+		size_t o = l.ends[l.n / 2] + 12;
+
+		memset(&dm, 0, sizeof(dm));
+		snprintf(dm.what, sizeof(dm.what), "journal cut at %zu, first mount", o);
+		dm.buf = good;
+		dm.len = o;
+		dm.want_replayed = l.n / 2 + 1;
+		dm.want_truncated = 1;
+		dm.want_bad = 0;
+		try_damaged(_metadata, self, &w, &dm, NULL);
+		ASSERT_EQ(0, mount_on(self, self->mnt, self->lower, self->journal, ",immutable",
+				      self->name, sizeof(self->name)));
+		{
+			STATS(s);
+			long long t = STAT(s, "truncated"), rp = STAT(s, "replayed");
+
+			EXPECT_EQ(0, t) TH_LOG("second mount of a journal whose torn tail was cut: truncated %lld", t);
+			EXPECT_LE((long long)(l.n / 2 + 1), rp);
+		}
+		EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "second mount after a cut"));
+		ASSERT_EQ(0, umount2(self->mnt, 0));
+		ncases++;
+	}
+	/* Byte flips inside records: replay stops before the damaged record. */
+	for (int i = 0; i < 12; i++) {
+		char *copy = xmalloc(glen);
+		size_t o, k;
+
+		memcpy(copy, good, glen);
+		seed = seed * 1103515245 + 12345;
+		o = l.header_size + (seed >> 4) % (glen - l.header_size);
+		copy[o] ^= 1 << (seed % 8);
+		for (k = 0; k < l.n && l.ends[k] <= o; k++)
+			;
+		memset(&dm, 0, sizeof(dm));
+		snprintf(dm.what, sizeof(dm.what), "bit flip at %zu (record %zu of %zu)", o, k, l.n);
+		dm.buf = copy;
+		dm.len = glen;
+		dm.want_replayed = k;
+		dm.want_truncated = 1;
+		dm.want_bad = 0;
+		try_damaged(_metadata, self, &w, &dm, NULL);
+		free(copy);
+		ncases++;
+	}
+	/* Header damage: flips, absurd header_size -> set aside. */
+	for (int i = 0; i < 4; i++) {
+		char *copy = xmalloc(glen);
+		size_t o = i == 0 ? 0 : i == 1 ? 9 : i == 2 ? 20 : l.header_size - 1;
+
+		memcpy(copy, good, glen);
+		copy[o] ^= 0x10;
+		memset(&dm, 0, sizeof(dm));
+		snprintf(dm.what, sizeof(dm.what), "header byte %zu flipped", o);
+		dm.buf = copy;
+		dm.len = glen;
+		dm.want_replayed = 0;
+		dm.want_truncated = -1;
+		dm.want_bad = 1;
+		try_damaged(_metadata, self, &w, &dm, NULL);
+		free(copy);
+		ncases++;
+	}
+	{
+		char *copy = xmalloc(glen);
+		struct recallfs_journal_header *h = (void *)copy;
+
+		memcpy(copy, good, glen);
+		h->header_size = 0xfff8;
+		memset(&dm, 0, sizeof(dm));
+		snprintf(dm.what, sizeof(dm.what), "header_size 0xfff8");
+		dm.buf = copy;
+		dm.len = glen;
+		dm.want_replayed = 0;
+		dm.want_truncated = -1;
+		dm.want_bad = 1;
+		try_damaged(_metadata, self, &w, &dm, NULL);
+		free(copy);
+		ncases++;
+	}
+	/* Absurd record lengths in the middle record. */
+	{
+		static const unsigned int lens[] = { 0, 4, 12, 0x7ffffff8, 0xfffffff8,
+						     RECALLFS_JOURNAL_RECORD_MAX + 8 };
+		size_t k = l.n / 2, off = l.ends[k - 1];
+
+		for (size_t i = 0; i < ARRAY_SIZE(lens); i++) {
+			char *copy = xmalloc(glen);
+			struct recallfs_journal_rec_head *rh = (void *)(copy + off);
+
+			memcpy(copy, good, glen);
+			rh->rec_len = lens[i];
+			memset(&dm, 0, sizeof(dm));
+			snprintf(dm.what, sizeof(dm.what), "record %zu rec_len %u", k, lens[i]);
+			dm.buf = copy;
+			dm.len = glen;
+			dm.want_replayed = k;
+			dm.want_truncated = 1;
+			dm.want_bad = 0;
+			try_damaged(_metadata, self, &w, &dm, NULL);
+			free(copy);
+			ncases++;
+		}
+	}
+	/* Foreign, empty, random. */
+	memset(&dm, 0, sizeof(dm));
+	snprintf(dm.what, sizeof(dm.what), "foreign journal (from a mount of lowerdir=LOWER/apps)");
+	dm.buf = foreign;
+	dm.len = flen;
+	dm.want_replayed = 0;
+	dm.want_truncated = -1;
+	dm.want_bad = 1;
+	try_damaged(_metadata, self, &w, &dm, NULL);
+	ncases++;
+
+	memset(&dm, 0, sizeof(dm));
+	snprintf(dm.what, sizeof(dm.what), "zero-length journal");
+	dm.buf = good;
+	dm.len = 0;
+	dm.want_replayed = 0;
+	dm.want_truncated = -1;
+	dm.want_bad = -1;
+	try_damaged(_metadata, self, &w, &dm, NULL);
+	ncases++;
+
+	{
+		char *rnd = xmalloc(8192);
+
+		for (size_t i = 0; i < 8192; i++) {
+			seed = seed * 1103515245 + 12345;
+			rnd[i] = seed >> 16;
+		}
+		memset(&dm, 0, sizeof(dm));
+		snprintf(dm.what, sizeof(dm.what), "8 KiB of random bytes");
+		dm.buf = rnd;
+		dm.len = 8192;
+		dm.want_replayed = 0;
+		dm.want_truncated = -1;
+		dm.want_bad = 1;
+		try_damaged(_metadata, self, &w, &dm, NULL);
+		/* The same with a valid header in front. */
+		memcpy(rnd, good, l.header_size);
+		snprintf(dm.what, sizeof(dm.what), "valid header, then random bytes");
+		dm.want_truncated = 1;
+		dm.want_bad = 0;
+		try_damaged(_metadata, self, &w, &dm, NULL);
+		free(rnd);
+		ncases += 2;
+	}
+	note("%zu damaged journals mounted\n", ncases);
+	free(l.ends);
+	free(good);
+	free(foreign);
+	workload_free(&w);
+}
+
+/* ------------------------------------------------------------------ */
+/* 7. The journal's filesystem fills up.                               */
+
+TEST_F(cache, journal_enospc)
+{
+	char tiny[PATH_MAX];
+	struct workload w;
+	struct klog k;
+	unsigned int bad;
+	int err;
+
+	REQUIRE_READY();
+	path_join(tiny, sizeof(tiny), self->base, "tiny");
+	ASSERT_EQ(0, mkdir(tiny, 0755));
+	ASSERT_EQ(0, mount("tiny", tiny, "tmpfs", 0, "size=64k,mode=0755"));
+	path_join(self->journal, sizeof(self->journal), tiny, "journal");
+	/* ~5,000 results: several hundred KB of journal for 64 KiB. */
+	ASSERT_EQ(0, build_workload(self->lower, 120, 40, &w));
+	klog_scan(self->kmsg, &k);	/* skip what came before */
+	MOUNT_CACHE(",commit=1");
+	bad = run_workload(_metadata, self->mnt, &w, "journal on a full filesystem");
+	EXPECT_EQ(0U, bad) TH_LOG("%u of %zu lookups differ from NFS", bad, w.n);
+	err = sysfs_puts(self->name, "sync", "1");
+	note("sync on a full journal filesystem: %s\n", errname(err));
+	EXPECT_NE(0, err) TH_LOG("sync of a journal that hit ENOSPC reported success");
+	bad = run_workload(_metadata, self->mnt, &w, "after the journal stopped");
+	EXPECT_EQ(0U, bad);
+	{
+		STATS(s);
+		note("journal on 64 KiB tmpfs: records %lld journal_bytes %lld errors %lld\n",
+			       STAT(s, "records"), STAT(s, "journal_bytes"), STAT(s, "errors"));
+		EXPECT_LT(0, STAT(s, "errors")) TH_LOG("%zu lookups journaled on a 64 KiB tmpfs and stats errors is 0", w.n);
+	}
+	UMOUNT_CACHE();
+	klog_scan(self->kmsg, &k);
+	EXPECT_EQ(1U, k.recallfs_warnings) TH_LOG("%u recallfs warning/error lines in the kernel log, want 1; first: %s",
+						  k.recallfs_warnings, k.first_warning);
+	if (k.recallfs_warnings)
+		note("kernel said: %s\n", k.first_warning);
+	EXPECT_EQ(0U, k.bad) TH_LOG("kernel log: %s", k.first_bad);
+	workload_free(&w);
+}
+
+/* ------------------------------------------------------------------ */
+/* 8. A user the server refuses is refused from the cache too.          */
+
+static const char *const private_paths[] = {
+	"private/secret.txt", "private/sub", "private/sub/inner.txt",
+	"private/secret_link", "private/missing.rcl", "private",
+};
+
+/* As nobody: lstat errno of each private path under root, into fd. */
+static void nobody_probe(int fd, const char *root)
+{
+	int res[ARRAY_SIZE(private_paths) + 1];
+	char path[PATH_MAX];
+	struct stat st;
+	DIR *d;
+
+	if (setgroups(0, NULL) || setgid(NOBODY_ID) || setuid(NOBODY_ID))
+		_exit(2);
+	for (size_t i = 0; i < ARRAY_SIZE(private_paths); i++) {
+		path_join(path, sizeof(path), root, private_paths[i]);
+		res[i] = lstat(path, &st) ? errno : 0;
+	}
+	path_join(path, sizeof(path), root, "private");
+	d = opendir(path);
+	res[ARRAY_SIZE(private_paths)] = d ? 0 : errno;
+	if (d)
+		closedir(d);
+	if (write(fd, res, sizeof(res)) != (ssize_t)sizeof(res))
+		_exit(3);
+	_exit(0);
+}
+
+static void as_nobody(struct __test_metadata *_metadata, const char *root,
+		      int *res, size_t size)
+{
+	int pipefd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(pipefd[0]);
+		nobody_probe(pipefd[1], root);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], res, size);
+	close(pipefd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("child status 0x%x", status);
+	ASSERT_EQ((ssize_t)size, n);
+}
+
+static void check_private(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(cache) *self, const char *when)
+{
+	int nfs[ARRAY_SIZE(private_paths) + 1], got[ARRAY_SIZE(private_paths) + 1];
+
+	as_nobody(_metadata, self->lower, nfs, sizeof(nfs));
+	as_nobody(_metadata, self->mnt, got, sizeof(got));
+	for (size_t i = 0; i <= ARRAY_SIZE(private_paths); i++) {
+		const char *p = i < ARRAY_SIZE(private_paths) ? private_paths[i] : "opendir private";
+
+		if (i < ARRAY_SIZE(private_paths) - 1)
+			EXPECT_EQ(EACCES, nfs[i]) TH_LOG("%s as uid %d on NFS: %s: tree not as mktree.sh makes it",
+							 p, NOBODY_ID, errname(nfs[i]));
+		EXPECT_EQ(nfs[i], got[i]) TH_LOG("%s: %s as uid %d: NFS %s, recallfs %s",
+						 when, p, NOBODY_ID, errname(nfs[i]), errname(got[i]));
+	}
+}
+
+TEST_F(cache, nonroot_refused_in_private_dir)
+{
+	struct workload w;
+	struct dentries d;
+	char path[PATH_MAX];
+
+	REQUIRE_READY();
+	memset(&w, 0, sizeof(w));
+	for (size_t i = 0; i < ARRAY_SIZE(private_paths); i++) {
+		workload_add(&w, private_paths[i], P_LSTAT);
+		run_probe(self->lower, &w.v[i], &w.v[i].want);
+	}
+	MOUNT_CACHE("");
+	/* Root looks inside first. */
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "root in private/"));
+	path_join(path, sizeof(path), self->mnt, "private");
+	ASSERT_EQ(0, read_dir_sorted(path, &d));
+	dentries_free(&d);
+	check_private(_metadata, self, "same mount");
+	UMOUNT_CACHE();
+	MOUNT_CACHE(",immutable");
+	drop_caches();
+	check_private(_metadata, self, "after remount (immutable)");
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "root in private/ after remount"));
+	check_private(_metadata, self, "after remount, root looked again");
+	UMOUNT_CACHE();
+	workload_free(&w);
+}
+
+/* ------------------------------------------------------------------ */
+/* 9. Lookups racing with invalidate, invalidate_tree and compact.      */
+
+#define RACE_THREADS	4
+#define RACE_ITERS	4000
+
+struct racer {
+	pthread_t thread;
+	const char *mnt;
+	const struct workload *w;
+	unsigned int seed, bad, done;
+	char first[PATH_MAX + 128];
+};
+
+static volatile int race_stop;
+
+static void *race_lookups(void *arg)
+{
+	struct racer *r = arg;
+	struct res got;
+	char diff[PATH_MAX + 64];
+
+	memset(&got, 0, sizeof(got));
+	for (unsigned int i = 0; i < RACE_ITERS; i++) {
+		const struct probe *p;
+
+		r->seed = r->seed * 1103515245 + 12345;
+		p = &r->w->v[(r->seed >> 8) % r->w->n];
+		run_probe(r->mnt, p, &got);
+		r->done++;
+		if (res_equal(&p->want, &got, diff, sizeof(diff)))
+			continue;
+		if (!r->bad++)
+			snprintf(r->first, sizeof(r->first), "%s(%s): %s",
+				 op_names[p->op], p->rel, diff);
+	}
+	free(got.link);
+	return NULL;
+}
+
+struct admin {
+	pthread_t thread;
+	const char *name;
+	unsigned int writes, failures;
+	char first[256];
+};
+
+static void *race_admin(void *arg)
+{
+	static const char *const cmds[][2] = {
+		{ "invalidate", "data" }, { "invalidate_tree", "/" },
+		{ "compact", "1" }, { "invalidate", "apps/alpha/1.0.0/bin" },
+		{ "invalidate_tree", "apps" }, { "invalidate", "/apps/beta/" },
+		{ "sync", "1" },
+	};
+	struct admin *a = arg;
+
+	for (unsigned int i = 0; !race_stop; i++) {
+		const char *const *c = cmds[i % ARRAY_SIZE(cmds)];
+		int err = sysfs_puts(a->name, c[0], c[1]);
+
+		a->writes++;
+		if (err && !a->failures++)
+			snprintf(a->first, sizeof(a->first), "'%s' to %s: %s",
+				 c[1], c[0], strerror(err));
+	}
+	return NULL;
+}
+
+TEST_F(cache, lookups_race_invalidate_and_compact)
+{
+	struct racer r[RACE_THREADS];
+	struct admin adm;
+	struct workload w;
+	struct klog k;
+	unsigned int bad = 0, total = 0;
+
+	REQUIRE_READY();
+	ASSERT_EQ(0, build_workload(self->lower, 60, 10, &w));
+	klog_scan(self->kmsg, &k);
+	MOUNT_CACHE(",immutable");
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "before the race"));
+	memset(&adm, 0, sizeof(adm));
+	adm.name = self->name;
+	race_stop = 0;
+	ASSERT_EQ(0, pthread_create(&adm.thread, NULL, race_admin, &adm));
+	for (int i = 0; i < RACE_THREADS; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].mnt = self->mnt;
+		r[i].w = &w;
+		r[i].seed = 7919u * (i + 1);
+		ASSERT_EQ(0, pthread_create(&r[i].thread, NULL, race_lookups, &r[i]));
+	}
+	for (int i = 0; i < RACE_THREADS; i++) {
+		pthread_join(r[i].thread, NULL);
+		total += r[i].done;
+		bad += r[i].bad;
+		if (r[i].bad)
+			TH_LOG("thread %d: %u wrong answers, first: %s", i, r[i].bad, r[i].first);
+	}
+	race_stop = 1;
+	pthread_join(adm.thread, NULL);
+	note("%u lookups raced %u sysfs writes\n", total, adm.writes);
+	EXPECT_EQ(0U, bad) TH_LOG("%u of %u lookups differ from NFS", bad, total);
+	EXPECT_EQ(0U, adm.failures) TH_LOG("%u of %u sysfs writes failed, first %s", adm.failures, adm.writes, adm.first);
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "after the race"));
+	UMOUNT_CACHE();
+	/* And the compacted journal replays to right answers. */
+	MOUNT_CACHE(",immutable");
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "after remount of the compacted journal"));
+	UMOUNT_CACHE();
+	klog_scan(self->kmsg, &k);
+	EXPECT_EQ(0U, k.bad) TH_LOG("kernel log: %s", k.first_bad);
+	workload_free(&w);
+}
+
+/* ------------------------------------------------------------------ */
+/* 10. Mount option and sysfs input errors.                             */
+
+static void expect_refused(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(cache) *self, const char *mnt,
+			   const char *journal, const char *opts,
+			   const char *what, int want)
+{
+	char line[1024];
+	int err;
+
+	err = mount_on(self, mnt, self->lower, journal, opts, NULL, 0);
+	if (!err)
+		umount2(mnt, MNT_DETACH);
+	EXPECT_NE(0, err) TH_LOG("%s: mount -o %s succeeded", what, self->data);
+	if (want)
+		EXPECT_EQ(want, err) TH_LOG("%s: mount -o %s: %s, want %s", what,
+					    self->data, errname(err), strerror(want));
+	EXPECT_TRUE(kmsg_find(self->kmsg, "recallfs:", "journal", "name", line, sizeof(line)))
+		TH_LOG("%s: no 'recallfs:' kernel log line naming the journal or name", what);
+	if (err)
+		note("%s: %s\n", what, errname(err));
+}
+
+TEST_F(cache, mount_option_errors)
+{
+	char path[PATH_MAX], nfsfile[PATH_MAX], mnt1[PATH_MAX], name[64];
+	struct stat st;
+	int err;
+
+	REQUIRE_READY();
+	/* Control: the options themselves are accepted. */
+	err = mount_on(self, self->mnt, self->lower, self->journal, "", NULL, 0);
+	ASSERT_EQ(0, err) TH_LOG("control mount -o %s: %s", self->data, strerror(err));
+	ASSERT_EQ(0, umount2(self->mnt, 0));
+	kmsg_find(self->kmsg, "", "", "", path, sizeof(path));	/* skip its lines */
+	unlink(self->journal);
+	/* Symlink to a regular file. */
+	ASSERT_EQ(0, write_text(self->journal, ""));
+	path_join(path, sizeof(path), self->base, "journal-link");
+	ASSERT_EQ(0, symlink(self->journal, path));
+	expect_refused(_metadata, self, self->mnt, path, "", "journal= a symlink", 0);
+	/* A dangling symlink: must not create its target. */
+	path_join(path, sizeof(path), self->base, "journal-dangling");
+	ASSERT_EQ(0, symlink("journal-target", path));
+	expect_refused(_metadata, self, self->mnt, path, "", "journal= a dangling symlink", 0);
+	path_join(path, sizeof(path), self->base, "journal-target");
+	EXPECT_EQ(ENOENT, lstat(path, &st) ? errno : 0) TH_LOG("mount followed journal= dangling symlink and created %s", path);
+	/* A directory. */
+	path_join(path, sizeof(path), self->base, "journal-dir");
+	ASSERT_EQ(0, mkdir(path, 0700));
+	expect_refused(_metadata, self, self->mnt, path, "", "journal= a directory", 0);
+	/* On NFS, outside the lowerdir. */
+	xsnprintf(nfsfile, sizeof(nfsfile), "%s/cache-test-journal-%d", self->nfs_mnt, getpid());
+	if (!write_text(nfsfile, "")) {
+		expect_refused(_metadata, self, self->mnt, nfsfile, "", "journal= a file on NFS", 0);
+		unlink(nfsfile);
+	}
+	/* On the lower filesystem, inside the lowerdir. */
+	xsnprintf(path, sizeof(path), "%s/scratch/cache-test-journal-%d", self->lower, getpid());
+	expect_refused(_metadata, self, self->mnt, path, "", "journal= inside lowerdir", 0);
+	EXPECT_NE(0, lstat(path, &st)) TH_LOG("refused mount left %s on NFS", path);
+	unlink(path);
+	/* In use by another mount. */
+	unlink(self->journal);
+	path_join(mnt1, sizeof(mnt1), self->base, "mnt1");
+	ASSERT_EQ(0, mkdir(mnt1, 0755));
+	err = mount_on(self, mnt1, self->lower, self->journal, "", NULL, 0);
+	ASSERT_EQ(0, err) TH_LOG("first mount with %s: %s", self->journal, strerror(err));
+	expect_refused(_metadata, self, self->mnt, self->journal, "", "journal= in use by another mount", 0);
+	/* The same name twice. */
+	xsnprintf(name, sizeof(name), ",name=dup%d", getpid());
+	{
+		char data[2 * PATH_MAX], line[1024];
+		char mnt2[PATH_MAX];
+
+		path_join(mnt2, sizeof(mnt2), self->base, "mnt2");
+		ASSERT_EQ(0, mkdir(mnt2, 0755));
+		xsnprintf(data, sizeof(data), "lowerdir=%s%s", self->lower, name);
+		ASSERT_EQ(0, mount("none", mnt2, "recallfs", 0, data)) TH_LOG("mount -o %s: %s", data, strerror(errno));
+		err = mount("none", self->mnt, "recallfs", 0, data) ? errno : 0;
+		if (!err)
+			umount2(self->mnt, MNT_DETACH);
+		EXPECT_EQ(EEXIST, err) TH_LOG("second mount -o %s: %s, want EEXIST", data, errname(err));
+		EXPECT_TRUE(kmsg_find(self->kmsg, "recallfs:", "name", "dup", line, sizeof(line)))
+			TH_LOG("no 'recallfs:' kernel log line for a duplicate name=");
+		umount2(mnt2, 0);
+	}
+	umount2(mnt1, 0);
+	/* The name is free again after umount. */
+	{
+		char data[2 * PATH_MAX];
+
+		xsnprintf(data, sizeof(data), "lowerdir=%s%s", self->lower, name);
+		EXPECT_EQ(0, mount("none", self->mnt, "recallfs", 0, data))
+			TH_LOG("mount -o %s after the first one was unmounted: %s", data, strerror(errno));
+		umount2(self->mnt, 0);
+	}
+}
+
+/* Names in b that are not in a (both sorted). */
+static size_t new_names(const struct dentries *a, const struct dentries *b,
+			const char **first)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < b->n; j++) {
+		bool found = false;
+
+		for (size_t i = 0; i < a->n && !found; i++)
+			found = !strcmp(a->v[i].name, b->v[j].name);
+		if (!found && !n++ && first)
+			*first = b->v[j].name;
+	}
+	return n;
+}
+
+TEST_F(cache, default_names_are_unique)
+{
+	char data[PATH_MAX + 16], m1[PATH_MAX], m2[PATH_MAX];
+	struct dentries before, after;
+
+	REQUIRE_READY();
+	path_join(m1, sizeof(m1), self->base, "mnt1");
+	path_join(m2, sizeof(m2), self->base, "mnt2");
+	ASSERT_EQ(0, mkdir(m1, 0755));
+	ASSERT_EQ(0, mkdir(m2, 0755));
+	ASSERT_EQ(0, read_dir_sorted(SYSFS_ROOT, &before)) TH_LOG(SYSFS_ROOT ": %s", strerror(errno));
+	xsnprintf(data, sizeof(data), "lowerdir=%s", self->lower);
+	ASSERT_EQ(0, mount("none", m1, "recallfs", 0, data));
+	ASSERT_EQ(0, mount("none", m2, "recallfs", 0, data)) TH_LOG("second mount without name=: %s", strerror(errno));
+	ASSERT_EQ(0, read_dir_sorted(SYSFS_ROOT, &after));
+	/* Count by name: mounts of earlier tests may still be going away. */
+	EXPECT_EQ(2U, new_names(&before, &after, NULL)) TH_LOG("two mounts without name= added %zu names to " SYSFS_ROOT,
+							       new_names(&before, &after, NULL));
+	ASSERT_EQ(0, umount2(m1, 0));
+	ASSERT_EQ(0, umount2(m2, 0));
+	{
+		struct dentries gone;
+
+		ASSERT_EQ(0, read_dir_sorted(SYSFS_ROOT, &gone));
+		EXPECT_EQ(0U, new_names(&before, &gone, NULL)) TH_LOG(SYSFS_ROOT " keeps entries after umount");
+		dentries_free(&gone);
+	}
+	dentries_free(&before);
+	dentries_free(&after);
+}
+
+TEST_F(cache, sysfs_layout_and_bad_input)
+{
+	static const char *const attrs[] = {
+		"stats", "invalidate", "invalidate_tree", "mode", "sync", "compact",
+	};
+	char path[PATH_MAX], buf[8192], mode[64];
+	struct stat st;
+	long long inv;
+	int err;
+
+	REQUIRE_READY();
+	ASSERT_EQ(0, sysfs_read("", "features", buf, sizeof(buf)))
+		TH_LOG(SYSFS_ROOT "/features: %s", strerror(errno));
+	EXPECT_EQ(0, strncmp(buf, "journal_version ", 16)) TH_LOG(SYSFS_ROOT "/features starts '%.40s'", buf);
+	note("features: %.*s\n", (int)strcspn(buf, "\n"), buf);
+	MOUNT_CACHE("");
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+		sysfs_path(path, sizeof(path), self->name, attrs[i]);
+		EXPECT_EQ(0, lstat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
+		if (!lstat(path, &st))
+			EXPECT_EQ(0U, st.st_mode & 0077) TH_LOG("%s mode 0%o: not root only", path, st.st_mode & 0777);
+	}
+	{
+		STATS(s);
+
+		for (size_t i = 0; i < NSTATS; i++) {
+			EXPECT_LE(0, s.v[i]) TH_LOG("stats has no '%s' line", stat_keys[i]);
+		}
+		inv = stat_of(&s, "invalidations");
+	}
+	ASSERT_EQ(0, sysfs_read(self->name, "mode", mode, sizeof(mode)));
+	EXPECT_EQ(0, strncmp(mode, "verify", 6)) TH_LOG("default mode reads '%s', want verify", mode);
+
+	{
+		static const struct { const char *attr; const char *val; size_t len; } bad[] = {
+			{ "invalidate", "..", 2 },
+			{ "invalidate", "\n", 1 },
+			{ "invalidate_tree", "\n", 1 },
+			{ "invalidate", "apps//alpha", 11 },
+			{ "invalidate", "./apps", 6 },
+			{ "invalidate", "../etc", 6 },
+			{ "invalidate", "data/../apps", 12 },
+			{ "invalidate_tree", "apps/..", 7 },
+			{ "invalidate", "data\0apps", 9 },
+			{ "invalidate_tree", "a\0", 2 },
+			{ "mode", "bogus", 5 },
+			{ "mode", "immutable2", 10 },
+			{ "mode", "\n", 1 },
+			{ "sync", "2", 1 },
+			{ "compact", "yes", 3 },
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			err = sysfs_write(self->name, bad[i].attr, bad[i].val, bad[i].len);
+			EXPECT_EQ(EINVAL, err) TH_LOG("write '%.*s' (%zu bytes) to %s: %s, want EINVAL",
+						      (int)strlen(bad[i].val), bad[i].val, bad[i].len,
+						      bad[i].attr, errname(err));
+		}
+	}
+	{
+		char *longpath = xmalloc(PATH_MAX + 200);
+
+		for (size_t i = 0; i < PATH_MAX + 100; i++)
+			longpath[i] = i % 10 == 9 ? '/' : 'a';
+		err = sysfs_write(self->name, "invalidate", longpath, PATH_MAX + 100);
+		/* sysfs may pass only the first PAGE_SIZE bytes, or refuse with E2BIG. */
+		EXPECT_TRUE(err == EINVAL || err == E2BIG) TH_LOG("a %d-byte path to invalidate: %s, want EINVAL",
+								  PATH_MAX + 100, errname(err));
+		err = sysfs_write(self->name, "invalidate_tree", longpath, PATH_MAX);
+		EXPECT_TRUE(err == EINVAL) TH_LOG("a %d-byte path to invalidate_tree: %s, want EINVAL",
+						  PATH_MAX, errname(err));
+		free(longpath);
+	}
+	ASSERT_EQ(0, sysfs_read(self->name, "mode", mode, sizeof(mode)));
+	EXPECT_EQ(0, strncmp(mode, "verify", 6)) TH_LOG("mode reads '%s' after bad writes", mode);
+	{
+		STATS(s);
+		EXPECT_EQ(inv, STAT(s, "invalidations")) TH_LOG("bad writes changed invalidations");
+	}
+	/* (A zero-length write never reaches the module: sysfs returns 0.) */
+	/* Good input is accepted, with or without a newline. */
+	SYSFS_PUTS("invalidate", "data\n");
+	SYSFS_PUTS("invalidate", "/data");
+	SYSFS_PUTS("invalidate_tree", "/");
+	SYSFS_PUTS("mode", "immutable\n");
+	SYSFS_PUTS("sync", "1");
+	SYSFS_PUTS("compact", "1");
+	/* Root only. */
+	{
+		int pipefd[2], status, res[2] = { -1, -1 };
+		pid_t pid;
+
+		ASSERT_EQ(0, pipe(pipefd));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			close(pipefd[0]);
+			if (setgroups(0, NULL) || setgid(NOBODY_ID) || setuid(NOBODY_ID))
+				_exit(2);
+			res[0] = sysfs_puts(self->name, "invalidate_tree", "/");
+			res[1] = sysfs_puts(self->name, "mode", "off");
+			_exit(write(pipefd[1], res, sizeof(res)) == sizeof(res) ? 0 : 3);
+		}
+		close(pipefd[1]);
+		EXPECT_EQ((ssize_t)sizeof(res), read(pipefd[0], res, sizeof(res)));
+		close(pipefd[0]);
+		waitpid(pid, &status, 0);
+		EXPECT_EQ(EACCES, res[0]) TH_LOG("uid %d writing invalidate_tree: %s", NOBODY_ID, errname(res[0]));
+		EXPECT_EQ(EACCES, res[1]) TH_LOG("uid %d writing mode: %s", NOBODY_ID, errname(res[1]));
+	}
+	ASSERT_EQ(0, sysfs_read(self->name, "mode", mode, sizeof(mode)));
+	EXPECT_EQ(0, strncmp(mode, "immutable", 9)) TH_LOG("mode reads '%s' after a refused write", mode);
+	UMOUNT_CACHE();
+	sysfs_path(path, sizeof(path), self->name, "stats");
+	EXPECT_NE(0, lstat(path, &st)) TH_LOG("%s still there after umount", path);
+}
+
+TEST_F(cache, max_entries_limit)
+{
+	struct workload w;
+
+	REQUIRE_READY();
+	ASSERT_EQ(0, build_workload(self->lower, 20, 10, &w));
+	MOUNT_CACHE(",max_entries=50");
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "max_entries=50"));
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "max_entries=50, again"));
+	{
+		STATS(s);
+		note("max_entries=50 after %zu lookups: entries %lld not_admitted %lld\n",
+			       w.n, STAT(s, "entries"), STAT(s, "not_admitted"));
+		EXPECT_GE(50, STAT(s, "entries"));
+		EXPECT_LT(0, STAT(s, "not_admitted"));
+	}
+	UMOUNT_CACHE();
+	MOUNT_CACHE(",immutable,max_entries=50");
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "max_entries=50 after remount"));
+	{
+		STATS(s);
+		EXPECT_GE(50, STAT(s, "entries"));
+	}
+	UMOUNT_CACHE();
+	workload_free(&w);
+}
+
+#else /* CACHE_REBOOT_ONLY */
+
+/* ------------------------------------------------------------------ */
+/* 2. Across a reboot: phase 1 before, phase 2 after (see guest.sh).    */
+
+static int save_workload(const char *path, const struct workload *w)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return errno;
+	for (size_t i = 0; i < w->n; i++) {
+		const struct probe *p = &w->v[i];
+		const struct res *r = &p->want;
+
+		fprintf(f, "%d\t%d\t%u\t%u\t%u\t%llu\t%llu\t%llu\t%lld\t%lld\t%ld\t%lld\t%ld\t%s\t%s\n",
+			p->op, r->err, r->mode, r->uid, r->gid, r->ino, r->nlink,
+			r->rdev, r->size, r->mts, r->mtns, r->cts, r->ctns,
+			p->rel, r->link ? r->link : "");
+	}
+	if (fflush(f) || fsync(fileno(f))) {
+		int err = errno;
+
+		fclose(f);
+		return err;
+	}
+	return fclose(f) ? errno : 0;
+}
+
+static int load_workload(const char *path, struct workload *w)
+{
+	char line[3 * PATH_MAX];
+	FILE *f = fopen(path, "re");
+
+	memset(w, 0, sizeof(*w));
+	if (!f)
+		return errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *field[15], *s = line;
+		struct probe *p;
+		struct res *r;
+
+		line[strcspn(line, "\n")] = '\0';
+		for (int i = 0; i < 15; i++)
+			field[i] = strsep(&s, "\t");
+		if (!field[14]) {
+			fclose(f);
+			return EINVAL;
+		}
+		workload_add(w, field[13], atoi(field[0]));
+		p = &w->v[w->n - 1];
+		r = &p->want;
+		r->err = atoi(field[1]);
+		r->mode = strtoul(field[2], NULL, 10);
+		r->uid = strtoul(field[3], NULL, 10);
+		r->gid = strtoul(field[4], NULL, 10);
+		r->ino = strtoull(field[5], NULL, 10);
+		r->nlink = strtoull(field[6], NULL, 10);
+		r->rdev = strtoull(field[7], NULL, 10);
+		r->size = strtoll(field[8], NULL, 10);
+		r->mts = strtoll(field[9], NULL, 10);
+		r->mtns = strtol(field[10], NULL, 10);
+		r->cts = strtoll(field[11], NULL, 10);
+		r->ctns = strtol(field[12], NULL, 10);
+		r->link = p->op == P_READLINK && !r->err ? xstrdup(field[14]) : NULL;
+	}
+	fclose(f);
+	return 0;
+}
+
+TEST_F(cache, journal_survives_reboot)
+{
+	const char *disk = env("RECALLFS_JOURNAL_DISK");
+	const char *phase = env("RECALLFS_REBOOT_PHASE");
+	char expected[PATH_MAX];
+	struct rpcs a, b, d;
+	struct workload w;
+	struct stat st;
+	unsigned int bad;
+	int err;
+
+	REQUIRE_READY();
+	if (!disk || !phase)
+		SKIP(return, "RECALLFS_JOURNAL_DISK and RECALLFS_REBOOT_PHASE are not set (the rig's two-boot run sets them)");
+	path_join(self->journal, sizeof(self->journal), disk, "journal");
+	path_join(expected, sizeof(expected), disk, "expected.tsv");
+	if (!strcmp(phase, "1")) {
+		unlink(self->journal);
+		ASSERT_EQ(0, build_workload(self->lower, 100, 90, &w));
+		ASSERT_LE(8000U, w.n);
+		ASSERT_EQ(0, save_workload(expected, &w)) TH_LOG("write %s", expected);
+		MOUNT_CACHE("");
+		drop_caches();
+		snap_rpcs(_metadata, self, &a);
+		bad = run_workload(_metadata, self->mnt, &w, "before reboot");
+		snap_rpcs(_metadata, self, &b);
+		d = rpc_delta(&a, &b);
+		log_rpcs("phase 1 (cold, before reboot) RPCs", &d);
+		EXPECT_EQ(0U, bad) TH_LOG("%u of %zu lookups differ from NFS", bad, w.n);
+		UMOUNT_CACHE();
+		ASSERT_EQ(0, lstat(self->journal, &st)) TH_LOG("%s: %s", self->journal, strerror(errno));
+		note("phase 1: %zu lookups, journal %lld bytes on %s\n", w.n, (long long)st.st_size, disk);
+		EXPECT_LT(0, st.st_size);
+		sync();
+	} else {
+		err = load_workload(expected, &w);
+		ASSERT_EQ(0, err) TH_LOG("%s from phase 1: %s", expected, strerror(err));
+		ASSERT_LE(8000U, w.n);
+		ASSERT_EQ(0, lstat(self->journal, &st)) TH_LOG("%s: %s", self->journal, strerror(errno));
+		MOUNT_CACHE(",immutable");
+		snap_rpcs(_metadata, self, &a);
+		bad = run_workload(_metadata, self->mnt, &w, "after reboot");
+		snap_rpcs(_metadata, self, &b);
+		d = rpc_delta(&a, &b);
+		log_rpcs("phase 2 (warm after reboot, immutable) RPCs", &d);
+		EXPECT_EQ(0U, bad) TH_LOG("%u of %zu lookups after reboot differ from before", bad, w.n);
+		ZERO_RPCS(d, "after reboot");
+		{
+			STATS(s);
+			note("phase 2: journal %lld bytes, replayed %lld, truncated %lld\n",
+				       (long long)st.st_size, STAT(s, "replayed"), STAT(s, "truncated"));
+			EXPECT_LT(0, STAT(s, "replayed"));
+			EXPECT_EQ(0, STAT(s, "truncated"));
+		}
+		UMOUNT_CACHE();
+		/* Never a stale answer from the cache for NFS's own view. */
+		bad = run_workload(_metadata, self->lower, &w, "NFS after reboot");
+		EXPECT_EQ(0U, bad) TH_LOG("the lower tree changed across the reboot: %u differences", bad);
+	}
+	workload_free(&w);
+}
+
+#endif /* CACHE_REBOOT_ONLY */
+
+TEST_HARNESS_MAIN
