@@ -474,12 +474,12 @@ void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_re
 	};
 }
 
-static int recallfs_dir_for_each(struct recallfs_dir *dir,
-				 int (*fn)(const struct recallfs_record *, void *), void *arg)
+/* The DIR record of @dir's state; valid while @dir is. */
+void recallfs_dir_to_state_record(const struct recallfs_dir *dir, struct recallfs_record *rec)
 {
-	struct recallfs_record rec = {
+	*rec = (struct recallfs_record) {
 		.type = RECALLFS_REC_DIR,
-		.flags = dir->complete ? RECALLFS_DIR_COMPLETE : 0,
+		.flags = READ_ONCE(dir->complete) ? RECALLFS_DIR_COMPLETE : 0,
 		.dir = dir->path,
 		.dir_len = dir->path_len,
 		.stamp = dir->stamp,
@@ -487,9 +487,16 @@ static int recallfs_dir_for_each(struct recallfs_dir *dir,
 		.fh_len = dir->fh_len,
 		.fh = dir->fh,
 	};
+}
+
+static int recallfs_dir_for_each(struct recallfs_dir *dir,
+				 int (*fn)(const struct recallfs_record *, void *), void *arg)
+{
+	struct recallfs_record rec;
 	struct recallfs_entry *e;
 	int ret;
 
+	recallfs_dir_to_state_record(dir, &rec);
 	ret = fn(&rec, arg);
 	list_for_each_entry(e, &dir->entries, dir_link) {
 		if (ret)

@@ -274,6 +274,7 @@ struct recallfs_entry *recallfs_entry_find(struct recallfs_sb_info *sbi,
 int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 		       const struct recallfs_record *rec);
 void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_record *rec);
+void recallfs_dir_to_state_record(const struct recallfs_dir *dir, struct recallfs_record *rec);
 int recallfs_index_create(struct recallfs_sb_info *sbi);
 void recallfs_index_destroy(struct recallfs_sb_info *sbi);
 void recallfs_index_usage(struct recallfs_sb_info *sbi, struct recallfs_index_usage *u);

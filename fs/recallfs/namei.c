@@ -403,8 +403,8 @@ static int recallfs_record_listed(struct recallfs_sb_info *sbi, struct recallfs_
 void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dir_dentry->d_sb);
-	struct recallfs_record rec = { .type = RECALLFS_REC_DIR };
 	const struct recallfs_listed_name *n;
+	struct recallfs_record rec;
 	struct recallfs_dir *dir;
 	size_t off;
 
@@ -420,13 +420,7 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 	spin_lock(&dir->lock);
 	WRITE_ONCE(dir->complete, !dir->dead);
 	spin_unlock(&dir->lock);
-	rec.flags = RECALLFS_DIR_COMPLETE;
-	rec.dir = dir->path;
-	rec.dir_len = dir->path_len;
-	rec.stamp = dir->stamp;
-	rec.fh_type = dir->fh_type;
-	rec.fh_len = dir->fh_len;
-	rec.fh = dir->fh;
+	recallfs_dir_to_state_record(dir, &rec);
 	recallfs_journal_log(sbi, &rec);
 out:
 	recallfs_dir_put(dir);

@@ -1640,11 +1640,21 @@ static int write_file(const char *path, const char *text, int flags)
 TEST_F(recallfs, lower_changes_visible)
 {
 	char a[PATH_MAX], b[PATH_MAX], path[PATH_MAX], name[64], *buf;
+	char data[PATH_MAX + 32];
 	struct stat sa, sb;
 	size_t len;
 	int err;
 
 	REQUIRE_READY();
+	/*
+	 * Verify mode trusts a directory's recorded entries for revalidate=
+	 * seconds; with 0 every lookup checks the change stamp, so a change on
+	 * the server must show at once.
+	 */
+	ASSERT_EQ(0, umount2(self->mnt, MNT_DETACH));
+	snprintf(data, sizeof(data), "lowerdir=%s,revalidate=0", self->lower);
+	err = mount_recallfs_data(self->mnt, data);
+	ASSERT_EQ(0, err) TH_LOG("mount -o %s: %s", data, strerror(err));
 	snprintf(name, sizeof(name), "scratch/visible-%d", getpid());
 	path_join(a, sizeof(a), self->lower, name);
 	path_join(b, sizeof(b), self->mnt, name);
