@@ -182,7 +182,12 @@ disk_up() { # disk_up PHASE
 	[ -d $disk_mnt/export/sw ] && [ -d $disk_mnt/journal ] || { echo "disk lacks phase 1 files"; return 1; }
 	exportfs -o rw,no_root_squash,insecure,no_subtree_check,fsid=2 127.0.0.1:$disk_mnt/export ||
 		return 1
-	mount -t nfs -o vers=3 127.0.0.1:$disk_mnt/export $disk_nfs && [ -d $disk_nfs/sw ]
+	# On 5.10 the first NFS mount of a boot can fail with EINVAL while it loads the
+	# client modules itself (seen on the second boot): load them first, retry once.
+	modprobe -a nfs nfsv3 2>/dev/null || true
+	mount -t nfs -o vers=3 127.0.0.1:$disk_mnt/export $disk_nfs ||
+		{ sleep 1; mount -t nfs -o vers=3 127.0.0.1:$disk_mnt/export $disk_nfs; } || return 1
+	[ -d $disk_nfs/sw ]
 }
 
 disk_down() {
