@@ -20,6 +20,34 @@ struct recallfs_listing_ctx {
 	int error;
 };
 
+/*
+ * Make room for @need more bytes, doubling the buffer up to
+ * RECALLFS_LISTING_MAX. Actors may sleep: the lower lock is a rwsem.
+ */
+static int recallfs_listing_grow(struct recallfs_listing_ctx *lc, size_t need)
+{
+	struct recallfs_listing *l = &lc->listing;
+	size_t size = l->size;
+	char *buf;
+
+	while (size < l->used + need)
+		size *= 2;
+	if (size > RECALLFS_LISTING_MAX) {
+		lc->error = -E2BIG;
+		return lc->error;
+	}
+	buf = kvmalloc(size, GFP_KERNEL);
+	if (!buf) {
+		lc->error = -ENOMEM;
+		return lc->error;
+	}
+	memcpy(buf, l->buf, l->used);
+	kvfree(l->buf);
+	l->buf = buf;
+	l->size = size;
+	return 0;
+}
+
 static RECALLFS_FILLDIR_RET recallfs_listing_actor(struct dir_context *ctx, const char *name,
 						   int len, loff_t offset, u64 ino,
 						   unsigned int d_type)
@@ -31,10 +59,8 @@ static RECALLFS_FILLDIR_RET recallfs_listing_actor(struct dir_context *ctx, cons
 
 	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
 		return RECALLFS_FILLDIR_CONTINUE;
-	if (l->used + need > l->size) {
-		lc->error = -E2BIG;
+	if (l->used + need > l->size && recallfs_listing_grow(lc, need))
 		return RECALLFS_FILLDIR_STOP;
-	}
 	n = (struct recallfs_listed_name *)(l->buf + l->used);
 	n->len = len;
 	n->d_type = d_type;
@@ -54,7 +80,7 @@ static void recallfs_read_listing(struct file *file)
 	struct file *lower = file->private_data;
 	struct recallfs_listing_ctx lc = {
 		.ctx.actor = recallfs_listing_actor,
-		.listing.size = RECALLFS_LISTING_MAX,
+		.listing.size = RECALLFS_LISTING_START,
 	};
 	struct file *again;
 

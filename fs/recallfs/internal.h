@@ -236,6 +236,8 @@ struct recallfs_listing {
 
 /* Listings larger than this are not recorded (bytes of names). */
 #define RECALLFS_LISTING_MAX	(4 << 20)
+/* A listing buffer starts this small and doubles as needed. */
+#define RECALLFS_LISTING_START	(16 << 10)
 
 /* dir.c */
 extern const struct file_operations recallfs_dir_fops;

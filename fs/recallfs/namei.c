@@ -228,6 +228,9 @@ static struct dentry *recallfs_lookup_indexed(struct recallfs_sb_info *sbi,
 	struct inode *inode = NULL;
 	int known;
 
+	/* Never recorded: spare the path walk and the table lookup. */
+	if (READ_ONCE(RECALLFS_I(d_inode(parent))->uncacheable))
+		return RECALLFS_NOT_INDEXED;
 	dir = recallfs_dir_of(parent, NULL, NULL);
 	if (IS_ERR_OR_NULL(dir))
 		return RECALLFS_NOT_INDEXED;
