@@ -621,8 +621,6 @@ static int recallfs_revalidate_bound(struct dentry *dentry, struct dentry *lower
 {
 	int ret;
 
-	if (d_unhashed(lower))
-		return 0;
 	if (lower->d_flags & DCACHE_OP_REVALIDATE) {
 		ret = recallfs_revalidate_lower(lower, flags);
 		if (ret <= 0)
@@ -668,6 +666,13 @@ static int recallfs_d_revalidate(RECALLFS_D_REVALIDATE_PARAMS)
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
 	struct dentry *lower = recallfs_lower_dentry(dentry);
 
+	/*
+	 * The lower filesystem dropped its dentry (a change it saw, e.g. made
+	 * through this NFS client): known without asking it, and sooner than a
+	 * change stamp, which cannot tell two changes within one clock tick.
+	 */
+	if (lower && d_unhashed(lower))
+		return 0;
 	if (READ_ONCE(dentry->d_time) == RECALLFS_DENTRY_INDEXED &&
 	    recallfs_mode(sbi) != RECALLFS_MODE_OFF)
 		return recallfs_revalidate_indexed(sbi, dentry, flags);
