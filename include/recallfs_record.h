@@ -22,6 +22,12 @@ enum recallfs_record_type {
 /* flags of RECALLFS_REC_ENTRY */
 #define RECALLFS_ENTRY_POSITIVE	0x0001	/* the name exists; attr is valid */
 #define RECALLFS_ENTRY_LISTED	0x0002	/* the name exists (seen in a listing); no attr */
+/*
+ * With POSITIVE: the lower object was found to carry no ACL beyond its mode
+ * bits, so its mode alone says who may read or execute it. Without it, only
+ * the lower inode answers a permission question that depends on the caller.
+ */
+#define RECALLFS_ENTRY_MODE_ONLY	0x0004
 /* flags of RECALLFS_REC_DIR */
 #define RECALLFS_DIR_COMPLETE	0x0001	/* every name of the directory is recorded */
 /* flags of RECALLFS_REC_INVALIDATE */

@@ -72,9 +72,9 @@ static struct recallfs_record sample(int k)
 			.ctime_nsec = 7, .mode = 0120777, .uid = 1000, .gid = 4294967294u,
 			.nlink = 1, .rdev = 0, .blksize = 4096 };
 		break;
-	case 2:	/* positive entry at the root, no link */
+	case 2:	/* positive entry at the root, no link, mode bits checked */
 		r.type = RECALLFS_REC_ENTRY;
-		r.flags = RECALLFS_ENTRY_POSITIVE;
+		r.flags = RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_MODE_ONLY;
 		r.dir = "";
 		r.name = "bin";
 		r.attr.mode = 040755;

@@ -13,6 +13,7 @@
 #include <linux/fs_stack.h>
 #include <linux/mm.h>
 #include <linux/namei.h>
+#include <linux/posix_acl.h>
 #include <linux/splice.h>
 #include <linux/uio.h>
 
@@ -73,6 +74,21 @@ static inline int recallfs_getattr_lower(const struct path *path, struct kstat *
 		return vfs_getattr_nosec(path, stat, request_mask, flags);
 #endif
 	return vfs_getattr(path, stat, request_mask, flags);
+}
+
+/*
+ * An inode's POSIX ACL of @type through the filesystem's ACL cache: NULL
+ * when it has none (or the filesystem has no POSIX ACLs), else referenced.
+ * get_inode_acl() since 6.2; get_acl() before (6.2 gave that name to the
+ * dentry-based call, which 6.2+ filesystems no longer answer for xattrs).
+ */
+static inline struct posix_acl *recallfs_get_inode_acl(struct inode *inode, int type)
+{
+#ifdef HAVE_GET_INODE_ACL
+	return get_inode_acl(inode, type);
+#else
+	return get_acl(inode, type);
+#endif
 }
 
 /* Timestamps: fields up to 6.5, accessors after. */

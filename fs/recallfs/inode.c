@@ -21,6 +21,7 @@ struct inode *recallfs_alloc_inode(struct super_block *sb)
 	ri->dir = NULL;
 	ri->has_cached_attr = false;
 	ri->uncacheable = false;
+	ri->acl_state = RECALLFS_ACL_UNKNOWN;
 	return &ri->vfs_inode;
 }
 
@@ -77,6 +78,19 @@ void recallfs_inode_cache_destroy(void)
 	kmem_cache_destroy(recallfs_inode_cachep);
 }
 
+/*
+ * setuid and setgid count only where the lower mount honours them: exec
+ * through recallfs must not gain what exec from the lower mount would not.
+ */
+static umode_t recallfs_honoured_mode(struct super_block *sb, umode_t mode)
+{
+	const struct vfsmount *mnt = RECALLFS_SB(sb)->lower_root.mnt;
+
+	if ((mnt->mnt_flags & MNT_NOSUID) || (mnt->mnt_sb->s_flags & SB_NOSUID))
+		mode &= ~(S_ISUID | S_ISGID);
+	return mode;
+}
+
 /* Mirror the lower inode's attributes (mode, owner, times, size, nlink). */
 void recallfs_copy_attr(struct inode *inode)
 {
@@ -86,6 +100,7 @@ void recallfs_copy_attr(struct inode *inode)
 		return;
 	fsstack_copy_attr_all(inode, lower);
 	fsstack_copy_inode_size(inode, lower);
+	inode->i_mode = recallfs_honoured_mode(inode->i_sb, inode->i_mode);
 }
 
 void recallfs_attr_from_kstat(struct recallfs_attr *attr, const struct kstat *stat)
@@ -144,30 +159,27 @@ static bool recallfs_use_cached_attr(struct inode *inode)
 }
 
 /*
- * A search of a directory whose entries the index holds: it was recorded
- * because everyone may search it and it has no ACL, so the answer does not
- * depend on who asks and needs no lower call.
+ * Answered here only where trust.c says the answer cannot depend on who
+ * asks; everything else is checked by the lower inode with the caller's
+ * credentials (binding it first if the inode came from the index), so an
+ * open of a file the server refuses to this caller fails here too.
  */
-static bool recallfs_indexed_search(struct inode *inode, int mask)
-{
-	struct recallfs_dir *dir = READ_ONCE(RECALLFS_I(inode)->dir);
-
-	return S_ISDIR(inode->i_mode) && !(mask & ~(MAY_EXEC | MAY_NOT_BLOCK)) &&
-	       dir && !READ_ONCE(dir->dead) &&
-	       recallfs_mode(RECALLFS_SB(inode->i_sb)) != RECALLFS_MODE_OFF;
-}
-
 int recallfs_permission(RECALLFS_IDMAP_PARAM struct inode *inode, int mask)
 {
-	/*
-	 * From the recorded mode and owner: directories are recorded only when
-	 * everyone may search them and they carry no ACL, and opening a file
-	 * asks the lower filesystem again.
-	 */
-	if (recallfs_use_cached_attr(inode) || recallfs_indexed_search(inode, mask))
+	struct inode *lower;
+	int err;
+
+	err = recallfs_trust_permission(inode, mask);
+	if (!err)
 		return generic_permission(RECALLFS_NOP_IDMAP inode, mask);
-	/* Checked by the lower filesystem with the caller's credentials. */
-	return inode_permission(RECALLFS_NOP_IDMAP recallfs_lower_inode(inode), mask);
+	if (err != -EAGAIN)
+		return err;
+	lower = recallfs_bind_inode(inode, !(mask & MAY_NOT_BLOCK));
+	if (!lower)
+		return -ECHILD;
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	return inode_permission(RECALLFS_NOP_IDMAP lower, mask);
 }
 
 int recallfs_getattr(RECALLFS_IDMAP_PARAM const struct path *path,
@@ -266,9 +278,14 @@ static void recallfs_set_ops(struct inode *inode, umode_t mode, dev_t rdev)
 	}
 }
 
-/* An iget5 key: the lower inode number, and the lower inode if known. */
+/*
+ * An iget5 key: the lower inode number and file type, and the lower inode
+ * if known. The type is part of the identity: an object recorded as a
+ * directory never shares an inode with a lower file that took its number.
+ */
 struct recallfs_ikey {
 	u64 ino;
+	umode_t type;
 	struct inode *lower;
 };
 
@@ -277,7 +294,7 @@ static int recallfs_inode_test(struct inode *inode, void *data)
 	struct recallfs_ikey *key = data;
 	struct inode *lower = recallfs_lower_inode(inode);
 
-	return RECALLFS_I(inode)->ino == key->ino &&
+	return RECALLFS_I(inode)->ino == key->ino && (inode->i_mode & S_IFMT) == key->type &&
 	       (!key->lower || !lower || lower == key->lower);
 }
 
@@ -287,6 +304,7 @@ static int recallfs_inode_set(struct inode *inode, void *data)
 
 	RECALLFS_I(inode)->ino = key->ino;
 	inode->i_ino = key->ino;
+	inode->i_mode = key->type;	/* what the test above compares until the inode is set up */
 	return 0;
 }
 
@@ -301,7 +319,9 @@ void recallfs_inode_bind(struct inode *inode, struct inode *lower)
 /* The recallfs inode for @lower, created on first use. */
 struct inode *recallfs_iget(struct super_block *sb, struct inode *lower)
 {
-	struct recallfs_ikey key = { .ino = lower->i_ino, .lower = lower };
+	struct recallfs_ikey key = {
+		.ino = lower->i_ino, .type = lower->i_mode & S_IFMT, .lower = lower,
+	};
 	struct inode *inode;
 
 	inode = iget5_locked(sb, lower->i_ino, recallfs_inode_test, recallfs_inode_set, &key);
@@ -322,7 +342,7 @@ static void recallfs_init_from_attr(struct inode *inode, const struct recallfs_a
 	struct timespec64 mtime = { attr->mtime_sec, attr->mtime_nsec };
 	struct timespec64 ctime = { attr->ctime_sec, attr->ctime_nsec };
 
-	inode->i_mode = attr->mode;
+	inode->i_mode = recallfs_honoured_mode(inode->i_sb, attr->mode);
 	inode->i_uid = make_kuid(&init_user_ns, attr->uid);
 	inode->i_gid = make_kgid(&init_user_ns, attr->gid);
 	set_nlink(inode, attr->nlink);
@@ -333,12 +353,13 @@ static void recallfs_init_from_attr(struct inode *inode, const struct recallfs_a
 
 /*
  * The recallfs inode for a positive index entry, without a lower inode.
+ * @mode_only: the entry says the object has no ACL beyond its mode bits.
  * Takes ownership of @link (a symlink's target, or NULL).
  */
 struct inode *recallfs_iget_cached(struct super_block *sb, const struct recallfs_attr *attr,
-				   char *link)
+				   bool mode_only, char *link)
 {
-	struct recallfs_ikey key = { .ino = attr->ino };
+	struct recallfs_ikey key = { .ino = attr->ino, .type = attr->mode & S_IFMT };
 	struct inode *inode;
 
 	inode = iget5_locked(sb, attr->ino, recallfs_inode_test, recallfs_inode_set, &key);
@@ -352,6 +373,8 @@ struct inode *recallfs_iget_cached(struct super_block *sb, const struct recallfs
 	}
 	RECALLFS_I(inode)->cached_attr = *attr;
 	RECALLFS_I(inode)->has_cached_attr = true;
+	if (mode_only)
+		RECALLFS_I(inode)->acl_state = RECALLFS_ACL_NONE;
 	recallfs_init_from_attr(inode, attr);
 	recallfs_set_ops(inode, attr->mode, new_decode_dev(attr->rdev));
 	if (S_ISLNK(attr->mode))

@@ -140,6 +140,13 @@ static inline const char *recallfs_entry_link(const struct recallfs_entry *e)
 	return e->link_len ? e->name + e->name_len + 1 : NULL;
 }
 
+/* What is known of a lower object's ACL (trust.c). */
+enum recallfs_acl_state {
+	RECALLFS_ACL_UNKNOWN,		/* not asked yet */
+	RECALLFS_ACL_NONE,		/* its mode bits alone say who may access it */
+	RECALLFS_ACL_BEYOND_MODE,	/* an ACL may grant or refuse more: ask the lower */
+};
+
 /*
  * Per inode: one recallfs inode per lower object, hashed by its inode number,
  * so hard links on the lower filesystem stay hard links here. An inode made
@@ -153,6 +160,7 @@ struct recallfs_inode {
 	struct recallfs_dir *dir;	/* directories: index directory, referenced */
 	bool has_cached_attr;
 	bool uncacheable;		/* directories: never recorded (mode, ACL) */
+	u8 acl_state;			/* enum recallfs_acl_state; READ_ONCE/WRITE_ONCE */
 	struct recallfs_attr cached_attr;
 };
 
@@ -200,7 +208,7 @@ extern const struct fs_parameter_spec recallfs_param_specs[];
 /* inode.c */
 struct inode *recallfs_iget(struct super_block *sb, struct inode *lower);
 struct inode *recallfs_iget_cached(struct super_block *sb, const struct recallfs_attr *attr,
-				   char *link);
+				   bool mode_only, char *link);
 void recallfs_inode_bind(struct inode *inode, struct inode *lower);
 void recallfs_attr_from_kstat(struct recallfs_attr *attr, const struct kstat *stat);
 void recallfs_copy_attr(struct inode *inode);
@@ -211,10 +219,20 @@ struct inode *recallfs_alloc_inode(struct super_block *sb);
 void recallfs_free_inode(struct inode *inode);
 void recallfs_evict_inode(struct inode *inode);
 
+/* bind.c: a dentry's lower object, and the identity check of a record */
+bool recallfs_same_object(struct inode *inode, struct inode *lower);
+struct dentry *recallfs_lower_bind(struct dentry *dentry);
+struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir, struct dentry *dentry);
+struct inode *recallfs_bind_inode(struct inode *inode, bool may_block);
+int recallfs_lower_path(struct dentry *dentry, struct path *path);
+
+/* trust.c: what may be answered without asking the lower filesystem */
+bool recallfs_dir_cacheable(struct dentry *lower_dir, const struct kstat *stat);
+int recallfs_trust_permission(struct inode *inode, int mask);
+
 /* namei.c */
 extern const struct inode_operations recallfs_dir_iops;
-struct dentry *recallfs_lower_bind(struct dentry *dentry);
-int recallfs_lower_path(struct dentry *dentry, struct path *path);
+void recallfs_record_mode_only(struct dentry *dentry);
 void recallfs_record_link(struct dentry *dentry, const char *link);
 void recallfs_record_root_attr(struct dentry *root);
 bool recallfs_listing_wanted(struct dentry *dir_dentry);

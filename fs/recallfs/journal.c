@@ -473,16 +473,32 @@ static int recallfs_journal_replay_records(struct recallfs_journal *j, char *buf
 	return recallfs_truncate(j->file, good);
 }
 
+/*
+ * Replayed records become inodes' modes and owners: only a file no one but
+ * root could have written may hold them. NULL if @inode may, else why not.
+ */
+static const char *recallfs_journal_untrusted(const struct inode *inode)
+{
+	if (!uid_eq(inode->i_uid, GLOBAL_ROOT_UID))
+		return "not owned by root";
+	if (inode->i_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
+}
+
 /* Check the header, then replay; a header that is not ours sets the file aside. */
 static int recallfs_journal_replay(struct recallfs_journal *j, struct fs_context *fc)
 {
 	loff_t size = i_size_read(file_inode(j->file));
 	struct recallfs_journal_identity ours, theirs;
-	const char *why = NULL;
+	const char *why;
 	ssize_t n;
 	char *buf;
 	int ret;
 
+	why = recallfs_journal_untrusted(file_inode(j->file));
+	if (why)
+		return recallfs_journal_set_aside(j, fc, why);
 	if (size == 0)
 		return recallfs_journal_start_fresh(j);
 	buf = kvmalloc(RECALLFS_REPLAY_CHUNK, GFP_KERNEL);
@@ -721,15 +737,31 @@ static int recallfs_journal_snapshot(struct recallfs_journal *j, struct recallfs
 	return -EAGAIN;
 }
 
-/* Create PATH.compact, replacing a stale one left by a crash. */
+/*
+ * Create PATH.compact, always a new file (O_EXCL): whatever sits at that name
+ * (a crash's leftover, or a link someone planted to a file of their choice)
+ * is never opened, only renamed out of the way to PATH.compact.stale-<time>.
+ */
 static struct file *recallfs_journal_create_compact(struct recallfs_journal *j)
 {
-	const int flags = O_RDWR | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC;
+	const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_LARGEFILE | O_CLOEXEC;
+	char *name, *stale;
 	struct file *file;
+	int err;
 
-	file = filp_open(j->compact_path, flags | O_CREAT | O_EXCL, 0600);
-	if (IS_ERR(file) && PTR_ERR(file) == -EEXIST)
-		file = filp_open(j->compact_path, flags | O_TRUNC, 0600);
+	file = filp_open(j->compact_path, flags, 0600);
+	if (IS_ERR(file) && PTR_ERR(file) == -EEXIST) {
+		name = kasprintf(GFP_KERNEL, "%s.compact", j->basename);
+		stale = kasprintf(GFP_KERNEL, "%s.compact.stale-%lld", j->basename,
+				  (long long)ktime_get_real_seconds());
+		err = name && stale ? recallfs_journal_rename(j, name, stale, 0) : -ENOMEM;
+		if (!err)
+			pr_warn("journal %s: moved a stale %s aside to %s\n",
+				j->sbi->journal_path, name, stale);
+		kfree(name);
+		kfree(stale);
+		file = err ? ERR_PTR(err) : filp_open(j->compact_path, flags, 0600);
+	}
 	if (IS_ERR(file))
 		return file;
 	if (!S_ISREG(file_inode(file)->i_mode) ||

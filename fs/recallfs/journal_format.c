@@ -303,8 +303,10 @@ static int recallfs_decode_body(const struct recallfs_journal_rec_head *head,
 			recallfs_decode_attr(&attr, &rec->attr);
 		}
 		/* Positive (with attributes) or listed (without), not both. */
-		if ((rec->flags & ~(RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED)) ||
-		    (rec->flags & RECALLFS_ENTRY_POSITIVE && rec->flags & RECALLFS_ENTRY_LISTED))
+		if ((rec->flags & ~(RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED |
+				    RECALLFS_ENTRY_MODE_ONLY)) ||
+		    (rec->flags & RECALLFS_ENTRY_POSITIVE && rec->flags & RECALLFS_ENTRY_LISTED) ||
+		    (rec->flags & RECALLFS_ENTRY_MODE_ONLY && !(rec->flags & RECALLFS_ENTRY_POSITIVE)))
 			return RECALLFS_DECODE_CORRUPT;
 	} else if (rec->type == RECALLFS_REC_DIR) {
 		struct recallfs_journal_dir dir;

@@ -10,9 +10,7 @@
  */
 #include <linux/exportfs.h>
 #include <linux/namei.h>
-#include <linux/posix_acl_xattr.h>
 #include <linux/slab.h>
-#include <linux/xattr.h>
 
 #include "internal.h"
 
@@ -100,36 +98,6 @@ static bool recallfs_stamp_equal(const struct recallfs_stamp *a, const struct re
 	       a->ino == b->ino;
 }
 
-/*
- * The lower dentry of directory @dentry. When it is not bound yet, the file
- * handle recorded with the directory reaches it without a lookup per path
- * component: the lower filesystem's fh_to_dentry, which may return a
- * disconnected dentry (fine for lookups below it and for getattr), and on NFS
- * costs nothing when the inode is cached. A path lookup is the fallback.
- */
-static struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir,
-						  struct dentry *dentry)
-{
-	struct super_block *lower_sb = RECALLFS_SB(dentry->d_sb)->lower_root.dentry->d_sb;
-	const struct export_operations *eops = lower_sb->s_export_op;
-	struct dentry *lower = recallfs_lower_dentry(dentry);
-
-	if (lower || !dir->fh_len || !eops || !eops->fh_to_dentry)
-		return recallfs_lower_bind(dentry);
-	lower = eops->fh_to_dentry(lower_sb, (struct fid *)dir->fh, dir->fh_len / 4,
-				   dir->fh_type);
-	if (IS_ERR_OR_NULL(lower) || !d_is_dir(lower) ||
-	    d_inode(lower)->i_ino != RECALLFS_I(d_inode(dentry))->ino) {
-		if (!IS_ERR_OR_NULL(lower))
-			dput(lower);
-		return recallfs_lower_bind(dentry);
-	}
-	if (cmpxchg(&dentry->d_fsdata, NULL, lower))
-		dput(lower);
-	recallfs_inode_bind(d_inode(dentry), d_inode(recallfs_lower_dentry(dentry)));
-	return recallfs_lower_dentry(dentry);
-}
-
 /* The lower directory's file handle, for the DIR record. */
 static void recallfs_encode_dir_handle(struct dentry *lower, struct recallfs_record *rec,
 				       u32 *buf)
@@ -190,6 +158,7 @@ static bool recallfs_dir_trusted(struct recallfs_sb_info *sbi, struct recallfs_d
 /* What the index says about one name, copied out of RCU. */
 struct recallfs_answer {
 	bool positive;
+	bool mode_only;			/* RECALLFS_ENTRY_MODE_ONLY */
 	struct recallfs_attr attr;
 	char *link;			/* kmalloc'd, or NULL */
 };
@@ -210,6 +179,7 @@ static int recallfs_index_answer(struct recallfs_sb_info *sbi, struct recallfs_d
 		known = 0;	/* it exists, but its attributes are not recorded */
 	} else {
 		ans->positive = e->flags & RECALLFS_ENTRY_POSITIVE;
+		ans->mode_only = e->flags & RECALLFS_ENTRY_MODE_ONLY;
 		ans->attr = e->attr;
 		ans->link = NULL;
 		/* A missing copy of the target only costs a lower readlink later. */
@@ -220,12 +190,29 @@ static int recallfs_index_answer(struct recallfs_sb_info *sbi, struct recallfs_d
 	return known;
 }
 
+/*
+ * A directory answered from the index: remember its own index directory, if
+ * recorded, so that searching it needs neither the lower filesystem nor a
+ * path walk of the index (trust.c trusts recorded directories' search).
+ */
+static void recallfs_attach_dir(struct dentry *dentry)
+{
+	struct recallfs_dir *dir;
+
+	if (READ_ONCE(RECALLFS_I(d_inode(dentry))->dir))
+		return;
+	dir = recallfs_dir_of(dentry, NULL, NULL);
+	if (!IS_ERR_OR_NULL(dir))
+		recallfs_dir_put(dir);
+}
+
 static struct dentry *recallfs_lookup_indexed(struct recallfs_sb_info *sbi,
 					      struct dentry *parent, struct dentry *dentry)
 {
 	struct recallfs_answer ans = {};
 	struct recallfs_dir *dir;
 	struct inode *inode = NULL;
+	struct dentry *res;
 	int known;
 
 	/* Never recorded: spare the path walk and the table lookup. */
@@ -241,7 +228,7 @@ static struct dentry *recallfs_lookup_indexed(struct recallfs_sb_info *sbi,
 		return RECALLFS_NOT_INDEXED;
 
 	if (ans.positive) {
-		inode = recallfs_iget_cached(dentry->d_sb, &ans.attr, ans.link);
+		inode = recallfs_iget_cached(dentry->d_sb, &ans.attr, ans.mode_only, ans.link);
 		if (IS_ERR(inode))
 			return ERR_CAST(inode);
 		recallfs_count(sbi, RECALLFS_POSITIVE_HITS);
@@ -249,24 +236,10 @@ static struct dentry *recallfs_lookup_indexed(struct recallfs_sb_info *sbi,
 		recallfs_count(sbi, RECALLFS_NEGATIVE_HITS);
 	}
 	dentry->d_time = RECALLFS_DENTRY_INDEXED;
-	return d_splice_alias(inode, dentry);
-}
-
-/*
- * May the entries of lower directory @lower_dir be recorded? Not when some
- * users may not search it, nor when it has a POSIX ACL: an answer from the
- * index must never reach a user whom the server would refuse.
- */
-static bool recallfs_dir_cacheable(struct dentry *lower_dir, const struct kstat *stat)
-{
-	ssize_t acl;
-
-	if (!(stat->mode & S_IXOTH))
-		return false;
-	if (!IS_POSIXACL(d_inode(lower_dir)))
-		return true;
-	acl = vfs_getxattr(RECALLFS_NOP_IDMAP lower_dir, XATTR_NAME_POSIX_ACL_ACCESS, NULL, 0);
-	return acl == -ENODATA || acl == -EOPNOTSUPP;
+	res = d_splice_alias(inode, dentry);
+	if (inode && S_ISDIR(inode->i_mode) && !IS_ERR(res))
+		recallfs_attach_dir(res ? res : dentry);
+	return res;
 }
 
 /* The index directory to record results of directory @parent in, or NULL. */
@@ -292,6 +265,7 @@ static struct recallfs_dir *recallfs_dir_to_record(struct recallfs_sb_info *sbi,
 		WRITE_ONCE(ri->uncacheable, true);
 		return NULL;
 	}
+	WRITE_ONCE(ri->acl_state, RECALLFS_ACL_NONE);
 	recallfs_stamp_from_kstat(&rec.stamp, &stat);
 	recallfs_encode_dir_handle(lower_parent, &rec, fh);
 	dir = recallfs_dir_of(parent, &rec, &created);
@@ -319,6 +293,7 @@ void recallfs_record_root_attr(struct dentry *root)
 		return;
 	recallfs_attr_from_kstat(&ri->cached_attr, &stat);
 	ri->has_cached_attr = true;
+	ri->acl_state = RECALLFS_ACL_NONE;
 }
 
 /* Record what the lower filesystem answered for @dentry in @parent. */
@@ -429,39 +404,57 @@ out:
 	recallfs_dir_put(dir);
 }
 
-/* Remember a symlink's target, read from the lower filesystem, in the index. */
-void recallfs_record_link(struct dentry *dentry, const char *link)
+/*
+ * Add to the recorded positive entry of @dentry what was learned from its
+ * lower object later: a symlink's target (@link), or entry @flags. Entries
+ * with a recorded target are left alone.
+ */
+static void recallfs_update_entry(struct dentry *dentry, const char *link, u16 flags)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
 	struct dentry *parent = dget_parent(dentry);
 	struct recallfs_record rec;
 	struct recallfs_entry *e;
 	struct recallfs_dir *dir;
-	bool known = false;
+	bool update = false;
 
-	if (recallfs_mode(sbi) == RECALLFS_MODE_OFF || !d_inode(parent))
+	if (recallfs_mode(sbi) == RECALLFS_MODE_OFF || !d_inode(parent) || parent == dentry)
 		goto out;
 	dir = recallfs_dir_of(parent, NULL, NULL);
 	if (IS_ERR_OR_NULL(dir))
 		goto out;
 	rcu_read_lock();
 	e = recallfs_entry_find(sbi, dir, (const char *)dentry->d_name.name, dentry->d_name.len);
-	if (e && (e->flags & RECALLFS_ENTRY_POSITIVE) && !e->link_len) {
+	if (e && (e->flags & RECALLFS_ENTRY_POSITIVE) && !e->link_len &&
+	    (link || (e->flags & flags) != flags)) {
 		recallfs_entry_to_record(e, &rec);
-		known = true;
+		update = true;
 	}
 	rcu_read_unlock();
-	if (known) {
+	if (update) {
 		rec.dir = dir->path;
 		rec.name = (const char *)dentry->d_name.name;
+		rec.flags |= flags;
 		rec.link = link;
-		rec.link_len = strlen(link);
+		rec.link_len = link ? strlen(link) : 0;
 		if (!recallfs_entry_add(sbi, dir, &rec))
 			recallfs_journal_log(sbi, &rec);
 	}
 	recallfs_dir_put(dir);
 out:
 	dput(parent);
+}
+
+/* Remember a symlink's target, read from the lower filesystem, in the index. */
+void recallfs_record_link(struct dentry *dentry, const char *link)
+{
+	recallfs_update_entry(dentry, link, 0);
+}
+
+/* Remember that @dentry's lower object has no ACL beyond its mode bits. */
+void recallfs_record_mode_only(struct dentry *dentry)
+{
+	recallfs_update_entry(dentry, NULL, RECALLFS_ENTRY_MODE_ONLY);
 }
 
 static struct dentry *recallfs_lookup_lower(struct recallfs_sb_info *sbi,
@@ -506,69 +499,6 @@ static struct dentry *recallfs_lookup(struct inode *dir, struct dentry *dentry,
 			return res;
 	}
 	return recallfs_lookup_lower(sbi, parent, dentry);
-}
-
-/* Bind @dentry, whose parent is bound to @lower_parent, to its lower dentry. */
-static int recallfs_bind_one(struct dentry *dentry, struct dentry *lower_parent)
-{
-	struct name_snapshot name;
-	struct dentry *lower;
-
-	take_dentry_name_snapshot(&name, dentry);
-	lower = recallfs_lookup_one(lower_parent, &name.name);
-	release_dentry_name_snapshot(&name);
-	recallfs_count(RECALLFS_SB(dentry->d_sb), RECALLFS_LOWER_LOOKUPS);
-	if (IS_ERR(lower))
-		return PTR_ERR(lower);
-	/* The index said this name exists (or not): the lower tree disagrees. */
-	if (d_really_is_negative(lower) != d_really_is_negative(dentry)) {
-		dput(lower);
-		return -ESTALE;
-	}
-	if (cmpxchg(&dentry->d_fsdata, NULL, lower))
-		dput(lower);
-	if (d_really_is_positive(dentry))
-		recallfs_inode_bind(d_inode(dentry), d_inode(recallfs_lower_dentry(dentry)));
-	return 0;
-}
-
-/*
- * The lower dentry of @dentry, looked up now (with its unbound ancestors,
- * top down) if @dentry was answered from the index. Valid while @dentry is.
- */
-struct dentry *recallfs_lower_bind(struct dentry *dentry)
-{
-	struct dentry *d, *parent;
-	int err;
-
-	while (!recallfs_lower_dentry(dentry)) {
-		d = dget(dentry);
-		for (;;) {
-			parent = dget_parent(d);
-			if (recallfs_lower_dentry(parent))
-				break;
-			dput(d);
-			d = parent;
-		}
-		err = recallfs_bind_one(d, recallfs_lower_dentry(parent));
-		dput(parent);
-		dput(d);
-		if (err)
-			return ERR_PTR(err);
-	}
-	return recallfs_lower_dentry(dentry);
-}
-
-/* All lower objects live on the mount of lowerdir: recallfs does not cross mounts. */
-int recallfs_lower_path(struct dentry *dentry, struct path *path)
-{
-	struct dentry *lower = recallfs_lower_bind(dentry);
-
-	if (IS_ERR(lower))
-		return PTR_ERR(lower);
-	path->mnt = RECALLFS_SB(dentry->d_sb)->lower_root.mnt;
-	path->dentry = lower;
-	return 0;
 }
 
 /*

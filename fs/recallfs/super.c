@@ -128,6 +128,11 @@ int recallfs_fill_super(struct super_block *sb, struct fs_context *fc)
 
 	sbi->sb = sb;
 	sb->s_flags |= SB_RDONLY;
+	/*
+	 * Never open a device node through recallfs (a record could name any
+	 * device number): opens of block and character devices get EACCES.
+	 */
+	sb->s_iflags |= SB_I_NODEV;
 	sb->s_magic = RECALLFS_SUPER_MAGIC;
 	sb->s_op = &recallfs_super_ops;
 	sb->s_xattr = recallfs_xattr_handlers;
