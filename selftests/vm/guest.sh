@@ -3,9 +3,10 @@
 # 9p): serves a generated software tree over NFS on loopback, mounts it over NFSv3 and
 # NFSv4.2, loads recallfs and runs the selftests against both mounts.
 #
-# usage: guest.sh [dkms] [notests] [reboot1 | reboot2]
+# usage: guest.sh [dkms] [notests] [only=TEST] [reboot1 | reboot2]
 #   dkms     first `modprobe recallfs` (the copy DKMS installed), then unload it
 #   notests  set everything up but run no selftest (for an interactive shell)
+#   only=T   run only the selftest binary T (a developer's quick run)
 #   reboot1  after the selftests, the first half of the journal-across-reboot test on the
 #            disk /dev/vda (an empty ext4 made by check.sh): a copy of the tree on the
 #            disk, exported over NFSv3, and cache_reboot_test phase 1 with its journal there
@@ -21,16 +22,18 @@
 # Console only: the kernel log between DMESG-BEGIN / DMESG-END. vmrun.sh adds VM-EXIT.
 set -uo pipefail # no -e: every step reports, the run goes on to the kernel log
 
-src=/usr/src/recallfs-test
+src=$(cd "$(dirname "$0")/../.." && pwd) # the tree check.sh copied into the suite folder
 tests_dir=$src/selftests/recallfs
 export_dir=/mnt/export
+squash_dir=/mnt/squash # a second export, with root_squash (trust_test)
 test_timeout=${RECALLFS_TEST_TIMEOUT:-900}
-dkms=0 notests=0 reboot=0
+dkms=0 notests=0 reboot=0 only=""
 disk_mnt=/mnt/disk disk_nfs=/mnt/nfsdisk
 for a in "$@"; do
 	case $a in
 	dkms) dkms=1 ;;
 	notests) notests=1 ;;
+	only=*) only=${a#only=} ;;
 	reboot1) reboot=1 ;;
 	reboot2) reboot=2 ;;
 	*) echo "guest: unknown argument $a" ;;
@@ -98,18 +101,24 @@ start_nfsd() {
 	# since 6.x (bullseye's 5.10 refused it). v4 clients cross from / into /mnt/export.
 	exportfs -o ro,fsid=0,insecure,no_root_squash,no_subtree_check 127.0.0.1:/ || return 1
 	exportfs -o rw,no_root_squash,insecure,fsid=1 127.0.0.1:$export_dir || return 1
+	mkdir -p $squash_dir
+	mountpoint -q $squash_dir || mount -t tmpfs -o mode=0755 squash $squash_dir || return 1
+	exportfs -o rw,root_squash,insecure,no_subtree_check,fsid=3 127.0.0.1:$squash_dir || return 1
 	rpc.mountd || return 1
 	rpc.nfsd 4 || return 1
 	cat /proc/fs/nfsd/versions
 }
 
 # Both versions mount the export by its path (v4: relative to the fsid=0 root, which is /).
+# The root_squash export is mounted beside each: /mnt/nfs3sq, /mnt/nfs4sq.
 mount_nfs() {
-	mkdir -p /mnt/nfs3 /mnt/nfs4
+	mkdir -p /mnt/nfs3 /mnt/nfs4 /mnt/nfs3sq /mnt/nfs4sq
 	mount -t nfs -o vers=3 127.0.0.1:$export_dir /mnt/nfs3 &&
 		mount -t nfs -o vers=4.2 127.0.0.1:$export_dir /mnt/nfs4 &&
+		mount -t nfs -o vers=3 127.0.0.1:$squash_dir /mnt/nfs3sq &&
+		mount -t nfs -o vers=4.2 127.0.0.1:$squash_dir /mnt/nfs4sq &&
 		[ -d /mnt/nfs3/sw ] && [ -d /mnt/nfs4/sw ] &&
-		grep -E ' /mnt/nfs[34] ' /proc/mounts
+		grep -E ' /mnt/nfs[34](sq)? ' /proc/mounts
 }
 
 # Exercise the DKMS-installed module, then make room for the freshly built one.
@@ -120,6 +129,10 @@ dkms_modprobe() {
 
 # The selftest executables: recallfs_test plus the ones listed in TESTS.
 test_list() {
+	if [ -n "$only" ]; then
+		echo "$only"
+		return
+	fi
 	{
 		echo recallfs_test
 		[ -f "$tests_dir/TESTS" ] && sed -e 's/#.*//' -e 's/[[:space:]]//g' "$tests_dir/TESTS"
@@ -149,6 +162,7 @@ bounded() { # bounded NAME MOUNTDIR NFSVERSION [VAR=VALUE...]: extra or overridi
 	(
 		cd "$tests_dir" &&
 			env RECALLFS_LOWER="$mnt/sw" RECALLFS_EXPORT="$export_dir/sw" \
+				RECALLFS_SQUASH_LOWER="${mnt}sq" RECALLFS_SQUASH_EXPORT="$squash_dir" \
 				RECALLFS_MODULE="$src/recallfs.ko" RECALLFS_NFS_VERSION="$v" "$@" \
 				timeout -k 10 "$test_timeout" "./$t" </dev/null 2>&1
 		echo $? >$st
