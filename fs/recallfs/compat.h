@@ -91,6 +91,18 @@ static inline struct posix_acl *recallfs_get_inode_acl(struct inode *inode, int 
 #endif
 }
 
+/*
+ * Since 6.2 POSIX ACLs are read through the ->get_acl inode operation (for
+ * filesystems that set SB_POSIXACL), not through the xattr handlers; before,
+ * recallfs' catch-all handler forwards system.posix_acl_* like any xattr.
+ */
+#ifdef HAVE_GET_INODE_ACL
+struct posix_acl *recallfs_get_acl(RECALLFS_IDMAP_PARAM struct dentry *dentry, int type);
+#define RECALLFS_GET_ACL_OP	.get_acl = recallfs_get_acl,
+#else
+#define RECALLFS_GET_ACL_OP
+#endif
+
 /* Timestamps: fields up to 6.5, accessors after. */
 static inline void recallfs_inode_set_times(struct inode *inode, const struct timespec64 *atime,
 					    const struct timespec64 *mtime,

@@ -244,6 +244,7 @@ static const struct inode_operations recallfs_file_iops = {
 	.getattr = recallfs_getattr,
 	.setattr = recallfs_setattr,
 	.listxattr = recallfs_listxattr,
+	RECALLFS_GET_ACL_OP
 };
 
 static const struct inode_operations recallfs_symlink_iops = {
@@ -252,6 +253,7 @@ static const struct inode_operations recallfs_symlink_iops = {
 	.getattr = recallfs_getattr,
 	.setattr = recallfs_setattr,
 	.listxattr = recallfs_listxattr,
+	RECALLFS_GET_ACL_OP
 };
 
 /* Devices, FIFOs and sockets: the same operations as regular files. */

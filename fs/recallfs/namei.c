@@ -637,4 +637,5 @@ const struct inode_operations recallfs_dir_iops = {
 	.getattr = recallfs_getattr,
 	.setattr = recallfs_setattr,
 	.listxattr = recallfs_listxattr,
+	RECALLFS_GET_ACL_OP
 };

@@ -133,6 +133,8 @@ int recallfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	 * device number): opens of block and character devices get EACCES.
 	 */
 	sb->s_iflags |= SB_I_NODEV;
+	/* ACLs are shown where the lower has them (trust.c and the lower decide access). */
+	sb->s_flags |= lower_sb->s_flags & SB_POSIXACL;
 	sb->s_magic = RECALLFS_SUPER_MAGIC;
 	sb->s_op = &recallfs_super_ops;
 	sb->s_xattr = recallfs_xattr_handlers;

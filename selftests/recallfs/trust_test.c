@@ -231,6 +231,27 @@ static int set_acl_refusing(const char *path, uid_t refused)
 	return setxattr(path, "system.posix_acl_access", &acl, sizeof(acl), 0) ? errno : 0;
 }
 
+/* getfacl through recallfs shows what it shows through NFS. */
+static void expect_same_acl(struct __test_metadata *_metadata, FIXTURE_DATA(trust) *self,
+			    const char *rel, const char *when)
+{
+	char a[PATH_MAX], b[PATH_MAX], va[256], vb[256];
+	ssize_t na, nb;
+	int ea, eb;
+
+	path_join(a, sizeof(a), self->lower, rel);
+	path_join(b, sizeof(b), self->mnt, rel);
+	na = getxattr(a, "system.posix_acl_access", va, sizeof(va));
+	ea = na < 0 ? errno : 0;
+	nb = getxattr(b, "system.posix_acl_access", vb, sizeof(vb));
+	eb = nb < 0 ? errno : 0;
+	EXPECT_EQ(ea, eb) TH_LOG("%s: ACL of %s: NFS %s, recallfs %s", when, rel, errname(ea),
+				 errname(eb));
+	EXPECT_EQ(na, nb);
+	if (na > 0 && na == nb)
+		EXPECT_EQ(0, memcmp(va, vb, na)) TH_LOG("%s: ACL of %s differs", when, rel);
+}
+
 static const char *const acl_paths[] = { "acl/file", "acl/missing", "acl/sub", "acl" };
 
 static void acl_probes(struct __test_metadata *_metadata, FIXTURE_DATA(trust) *self,
@@ -250,6 +271,7 @@ static void acl_probes(struct __test_metadata *_metadata, FIXTURE_DATA(trust) *s
 	}
 	expect_same(_metadata, self, USER_A, OP_OPENDIR, "acl", when);
 	expect_same(_metadata, self, USER_B, OP_READ, "acl/file", when);
+	expect_same_acl(_metadata, self, "acl", when);
 }
 
 TEST_F(trust, acl_refuses_user_on_searchable_dir)
