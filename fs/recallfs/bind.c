@@ -33,7 +33,7 @@ bool recallfs_same_object(struct inode *inode, struct inode *lower)
 }
 
 /* Forget the index directory of directory inode @dir_inode, if it has one. */
-static void recallfs_forget_dir_inode(struct recallfs_sb_info *sbi, struct inode *dir_inode)
+void recallfs_forget_dir_inode(struct recallfs_sb_info *sbi, struct inode *dir_inode)
 {
 	struct recallfs_dir *dir;
 

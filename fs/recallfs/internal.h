@@ -221,6 +221,7 @@ void recallfs_evict_inode(struct inode *inode);
 
 /* bind.c: a dentry's lower object, and the identity check of a record */
 bool recallfs_same_object(struct inode *inode, struct inode *lower);
+void recallfs_forget_dir_inode(struct recallfs_sb_info *sbi, struct inode *dir_inode);
 struct dentry *recallfs_lower_bind(struct dentry *dentry);
 struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir, struct dentry *dentry);
 struct inode *recallfs_bind_inode(struct inode *inode, bool may_block);

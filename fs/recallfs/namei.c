@@ -591,18 +591,45 @@ static int recallfs_revalidate_indexed(struct recallfs_sb_info *sbi, struct dent
 	return trusted;
 }
 
+/*
+ * The lower filesystem dropped its dentry, or found that the name now exists
+ * or no longer does (a change it saw, e.g. made through this NFS client):
+ * known without asking it, and sooner than a change stamp, which cannot tell
+ * two changes within one clock tick apart.
+ */
+static bool recallfs_lower_saw_change(struct dentry *dentry, struct dentry *lower)
+{
+	return d_unhashed(lower) || d_really_is_negative(lower) != d_really_is_negative(dentry);
+}
+
+/*
+ * @dentry is stale. In verify mode its directory's records are too: they
+ * may hold the answer the lower filesystem just dropped, and the directory's
+ * stamp may not show it. Immutable records stay until an admin invalidates.
+ */
+static int recallfs_lower_changed(struct recallfs_sb_info *sbi, struct dentry *dentry,
+				  unsigned int flags)
+{
+	struct dentry *parent;
+
+	if (recallfs_mode(sbi) != RECALLFS_MODE_VERIFY)
+		return 0;
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+	parent = dget_parent(dentry);
+	if (parent != dentry && d_inode(parent))
+		recallfs_forget_dir_inode(sbi, d_inode(parent));
+	dput(parent);
+	return 0;
+}
+
 static int recallfs_d_revalidate(RECALLFS_D_REVALIDATE_PARAMS)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
 	struct dentry *lower = recallfs_lower_dentry(dentry);
 
-	/*
-	 * The lower filesystem dropped its dentry (a change it saw, e.g. made
-	 * through this NFS client): known without asking it, and sooner than a
-	 * change stamp, which cannot tell two changes within one clock tick.
-	 */
-	if (lower && d_unhashed(lower))
-		return 0;
+	if (lower && recallfs_lower_saw_change(dentry, lower))
+		return recallfs_lower_changed(sbi, dentry, flags);
 	if (READ_ONCE(dentry->d_time) == RECALLFS_DENTRY_INDEXED &&
 	    recallfs_mode(sbi) != RECALLFS_MODE_OFF)
 		return recallfs_revalidate_indexed(sbi, dentry, flags);
