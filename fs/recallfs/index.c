@@ -176,6 +176,19 @@ static void recallfs_dir_set_state(struct recallfs_dir *dir, const struct recall
 		memcpy(dir->fh, state->fh, dir->fh_len);
 }
 
+/* Generations of index directories: a forgotten directory's successor has a new one. */
+static atomic_long_t recallfs_dir_generation = ATOMIC_LONG_INIT(0);
+
+static unsigned long recallfs_next_dir_gen(void)
+{
+	unsigned long gen;
+
+	do {
+		gen = atomic_long_inc_return(&recallfs_dir_generation);
+	} while (!gen);
+	return gen;
+}
+
 /*
  * The recorded directory at @path, created with the stamp and file handle of
  * @state if missing; referenced. An existing live directory keeps its own.
@@ -198,6 +211,7 @@ struct recallfs_dir *recallfs_dir_get(struct recallfs_sb_info *sbi, const char *
 	spin_lock_init(&dir->lock);
 	INIT_LIST_HEAD(&dir->entries);
 	recallfs_dir_set_state(dir, state);
+	dir->gen = recallfs_next_dir_gen();
 	/* Not verified yet; jiffies starts near wrap-around, so no zero here. */
 	dir->verified_until = jiffies - 1;
 	dir->path_len = len;

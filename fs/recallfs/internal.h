@@ -112,6 +112,7 @@ struct recallfs_dir {
 	bool dead;
 	bool complete;
 	bool kill_queued;		/* on a kill list; under invalidate_lock */
+	unsigned long gen;		/* unique, non-zero: dentries answered from it carry it */
 	struct list_head kill_link;
 	struct recallfs_stamp stamp;
 	unsigned long verified_until;	/* verify mode: stamp checked until (jiffies) */
@@ -164,8 +165,16 @@ struct recallfs_inode {
 	struct recallfs_attr cached_attr;
 };
 
-/* d_time of a dentry whose answer came from, or was recorded in, the index. */
-#define RECALLFS_DENTRY_INDEXED	1UL
+/*
+ * d_time of a dentry whose answer came from, or was recorded in, the index:
+ * the generation of the index directory that answered it (never 0), so that
+ * it is not taken for an answer of a later state of that directory. 0 for
+ * dentries the index did not answer.
+ */
+static inline bool recallfs_dentry_indexed(const struct dentry *dentry)
+{
+	return READ_ONCE(dentry->d_time) != 0;
+}
 
 static inline struct recallfs_sb_info *RECALLFS_SB(const struct super_block *sb)
 {

@@ -213,6 +213,7 @@ static struct dentry *recallfs_lookup_indexed(struct recallfs_sb_info *sbi,
 	struct recallfs_dir *dir;
 	struct inode *inode = NULL;
 	struct dentry *res;
+	unsigned long gen;
 	int known;
 
 	/* Never recorded: spare the path walk and the table lookup. */
@@ -223,6 +224,7 @@ static struct dentry *recallfs_lookup_indexed(struct recallfs_sb_info *sbi,
 		return RECALLFS_NOT_INDEXED;
 	known = recallfs_dir_trusted(sbi, dir, parent) &&
 		recallfs_index_answer(sbi, dir, &dentry->d_name, &ans);
+	gen = dir->gen;
 	recallfs_dir_put(dir);
 	if (!known)
 		return RECALLFS_NOT_INDEXED;
@@ -235,7 +237,7 @@ static struct dentry *recallfs_lookup_indexed(struct recallfs_sb_info *sbi,
 	} else {
 		recallfs_count(sbi, RECALLFS_NEGATIVE_HITS);
 	}
-	dentry->d_time = RECALLFS_DENTRY_INDEXED;
+	dentry->d_time = gen;
 	res = d_splice_alias(inode, dentry);
 	if (inode && S_ISDIR(inode->i_mode) && !IS_ERR(res))
 		recallfs_attach_dir(res ? res : dentry);
@@ -322,7 +324,7 @@ static void recallfs_record_lookup(struct recallfs_sb_info *sbi, struct dentry *
 	rec.dir_len = dir->path_len;
 	if (!recallfs_entry_add(sbi, dir, &rec)) {
 		recallfs_journal_log(sbi, &rec);
-		dentry->d_time = RECALLFS_DENTRY_INDEXED;
+		dentry->d_time = dir->gen;
 	}
 out:
 	recallfs_dir_put(dir);
@@ -493,6 +495,7 @@ static struct dentry *recallfs_lookup(struct inode *dir, struct dentry *dentry,
 	struct dentry *res;
 
 	recallfs_count(sbi, RECALLFS_LOOKUPS);
+	dentry->d_time = 0;	/* not answered by the index, unless it answers now */
 	if (recallfs_mode(sbi) != RECALLFS_MODE_OFF) {
 		res = recallfs_lookup_indexed(sbi, parent, dentry);
 		if (res != RECALLFS_NOT_INDEXED)
@@ -563,32 +566,43 @@ static int recallfs_revalidate_bound(struct dentry *dentry, struct dentry *lower
 	return 1;
 }
 
-/* An indexed dentry is valid while its parent's index directory is trusted. */
+/*
+ * An indexed dentry is valid while the index directory that answered it is
+ * its parent's, alive and trusted: an answer of a forgotten state of the
+ * directory is stale even when a new state was recorded since.
+ */
 static int recallfs_revalidate_indexed(struct recallfs_sb_info *sbi, struct dentry *dentry,
 				       unsigned int flags)
 {
+	unsigned long gen = READ_ONCE(dentry->d_time);
 	struct dentry *parent = READ_ONCE(dentry->d_parent);
 	struct inode *dir_inode = d_inode_rcu(parent);
 	struct recallfs_dir *dir;
-	bool trusted;
+	int valid;
 
 	if (!dir_inode)
 		return (flags & LOOKUP_RCU) ? -ECHILD : 0;
+	rcu_read_lock();	/* ref-walk too: dir is freed after a grace period */
 	dir = READ_ONCE(RECALLFS_I(dir_inode)->dir);
-	if (!dir || READ_ONCE(dir->dead))
-		return 0;
-	if (recallfs_mode(sbi) == RECALLFS_MODE_IMMUTABLE ||
-	    time_before(jiffies, READ_ONCE(dir->verified_until)))
-		return 1;
+	if (!dir || READ_ONCE(dir->dead) || dir->gen != gen)
+		valid = 0;
+	else if (recallfs_mode(sbi) == RECALLFS_MODE_IMMUTABLE ||
+		 time_before(jiffies, READ_ONCE(dir->verified_until)))
+		valid = 1;
+	else
+		valid = -EAGAIN;	/* its stamp must be checked */
+	rcu_read_unlock();
+	if (valid != -EAGAIN)
+		return valid;
 	if (flags & LOOKUP_RCU)
 		return -ECHILD;
 	parent = dget_parent(dentry);
 	dir = recallfs_dir_of(parent, NULL, NULL);
-	trusted = !IS_ERR_OR_NULL(dir) && recallfs_dir_verify(sbi, dir, parent);
+	valid = !IS_ERR_OR_NULL(dir) && dir->gen == gen && recallfs_dir_verify(sbi, dir, parent);
 	if (!IS_ERR_OR_NULL(dir))
 		recallfs_dir_put(dir);
 	dput(parent);
-	return trusted;
+	return valid;
 }
 
 /*
@@ -630,7 +644,7 @@ static int recallfs_d_revalidate(RECALLFS_D_REVALIDATE_PARAMS)
 
 	if (lower && recallfs_lower_saw_change(dentry, lower))
 		return recallfs_lower_changed(sbi, dentry, flags);
-	if (READ_ONCE(dentry->d_time) == RECALLFS_DENTRY_INDEXED &&
+	if (recallfs_dentry_indexed(dentry) &&
 	    recallfs_mode(sbi) != RECALLFS_MODE_OFF)
 		return recallfs_revalidate_indexed(sbi, dentry, flags);
 	if (!lower)

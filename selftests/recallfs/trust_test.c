@@ -749,4 +749,41 @@ TEST_F(trust, setuid_only_where_lower_honours_it)
 	KLOG_CLEAN();
 }
 
+/* ------------------------------------------------------------------ */
+/* 8. Verify mode: an answer of a forgotten directory state is stale.   */
+
+TEST_F(trust, verify_answers_of_forgotten_state_are_stale)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	int err;
+
+	if (!setup_dir(_metadata, self, "RECALLFS_EXPORT", "RECALLFS_LOWER", "gen"))
+		SKIP(return, "RECALLFS_EXPORT / RECALLFS_LOWER not set");
+	MOUNT(",revalidate=1");
+	/* Both missing: recorded, and negative dentries of the same state. */
+	for (int i = 0; i < 2; i++) {
+		path_join(p, sizeof(p), self->mnt, i ? "x" : "a");
+		ASSERT_EQ(-1, lstat(p, &st));
+	}
+	for (int i = 0; i < 2; i++) {
+		path_join(p, sizeof(p), self->export, i ? "x" : "a");
+		ASSERT_EQ(0, write_text(p, "now here\n"));
+	}
+	usleep(1200 * 1000);	/* past revalidate=1 */
+	/* a: the changed stamp forgets the state that said "missing". */
+	path_join(p, sizeof(p), self->mnt, "a");
+	err = lstat(p, &st) ? errno : 0;
+	EXPECT_EQ(0, err) TH_LOG("a created on the server: recallfs %s", errname(err));
+	/* x: its dentry came from that forgotten state. */
+	path_join(p, sizeof(p), self->mnt, "x");
+	err = lstat(p, &st) ? errno : 0;
+	EXPECT_EQ(0, err) TH_LOG("x created on the server: recallfs %s after a's lookup", errname(err));
+	path_join(p, sizeof(p), self->lower, "x");
+	err = lstat(p, &st) ? errno : 0;
+	EXPECT_EQ(0, err) TH_LOG("control: NFS says %s for x", errname(err));
+	UMOUNT();
+	KLOG_CLEAN();
+}
+
 TEST_HARNESS_MAIN
