@@ -72,8 +72,27 @@ static RECALLFS_FILLDIR_RET recallfs_listing_actor(struct dir_context *ctx, cons
 }
 
 /*
+ * Read the lower directory to its end: one iterate_dir() call need not give
+ * every name (FUSE gives one batch per call), so call it until a pass adds
+ * nothing.
+ */
+static int recallfs_iterate_all(struct file *dir, struct recallfs_listing_ctx *lc)
+{
+	unsigned int before;
+	int err;
+
+	do {
+		before = lc->listing.count;
+		err = iterate_dir(dir, &lc->ctx);
+	} while (!err && !lc->error && lc->listing.count != before);
+	return err ? err : lc->error;
+}
+
+/*
  * Read the whole lower directory once, through a file of its own, so that a
- * complete listing can be recorded whatever the caller's buffer size.
+ * complete listing can be recorded whatever the caller's buffer size. The
+ * lower directory's stamp is sampled before and after: a listing that a
+ * change may have cut is not recorded.
  */
 static void recallfs_read_listing(struct file *file)
 {
@@ -82,15 +101,18 @@ static void recallfs_read_listing(struct file *file)
 		.ctx.actor = recallfs_listing_actor,
 		.listing.size = RECALLFS_LISTING_START,
 	};
+	struct recallfs_stamp before;
 	struct file *again;
 
+	if (recallfs_listing_stamp(file_dentry(file), &before))
+		return;
 	again = dentry_open(&lower->f_path, O_RDONLY | O_DIRECTORY, file->f_cred);
 	if (IS_ERR(again))
 		return;
 	lc.listing.buf = kvmalloc(lc.listing.size, GFP_KERNEL);
 	if (lc.listing.buf) {
-		if (!iterate_dir(again, &lc.ctx) && !lc.error)
-			recallfs_record_listing(file_dentry(file), &lc.listing);
+		if (!recallfs_iterate_all(again, &lc))
+			recallfs_record_listing(file_dentry(file), &lc.listing, &before);
 		kvfree(lc.listing.buf);
 	}
 	fput(again);

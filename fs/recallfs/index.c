@@ -439,8 +439,16 @@ static int recallfs_apply_entry(struct recallfs_sb_info *sbi, const struct recal
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
 	err = recallfs_entry_add(sbi, dir, rec);
+	if (err == -ENOSPC) {
+		/* A directory that lost an entry is not complete, whatever came before. */
+		spin_lock(&dir->lock);
+		dir->lost_entries = true;
+		WRITE_ONCE(dir->complete, false);
+		spin_unlock(&dir->lock);
+		err = 0;
+	}
 	recallfs_dir_put(dir);
-	return err == -ENOSPC ? 0 : err;
+	return err;
 }
 
 static int recallfs_apply_dir(struct recallfs_sb_info *sbi, const struct recallfs_record *rec)
@@ -453,7 +461,7 @@ static int recallfs_apply_dir(struct recallfs_sb_info *sbi, const struct recallf
 		return PTR_ERR(dir);
 	spin_lock(&dir->lock);
 	recallfs_dir_set_state(dir, rec);
-	dir->complete = rec->flags & RECALLFS_DIR_COMPLETE;
+	dir->complete = (rec->flags & RECALLFS_DIR_COMPLETE) && !dir->lost_entries;
 	spin_unlock(&dir->lock);
 	recallfs_dir_put(dir);
 	return 0;

@@ -112,6 +112,7 @@ struct recallfs_dir {
 	bool dead;
 	bool complete;
 	bool kill_queued;		/* on a kill list; under invalidate_lock */
+	bool lost_entries;		/* an entry was not admitted: never complete */
 	unsigned long gen;		/* unique, non-zero: dentries answered from it carry it */
 	struct list_head kill_link;
 	struct recallfs_stamp stamp;
@@ -246,7 +247,9 @@ void recallfs_record_mode_only(struct dentry *dentry);
 void recallfs_record_link(struct dentry *dentry, const char *link);
 void recallfs_record_root_attr(struct dentry *root);
 bool recallfs_listing_wanted(struct dentry *dir_dentry);
-void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing);
+int recallfs_listing_stamp(struct dentry *dir_dentry, struct recallfs_stamp *stamp);
+void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing,
+			     const struct recallfs_stamp *before);
 extern const struct dentry_operations recallfs_dentry_ops;
 
 /* A directory listing read from the lower filesystem, to be recorded. */

@@ -173,7 +173,12 @@ static int recallfs_index_answer(struct recallfs_sb_info *sbi, struct recallfs_d
 	rcu_read_lock();
 	e = recallfs_entry_find(sbi, dir, (const char *)name->name, name->len);
 	if (!e) {
-		known = READ_ONCE(dir->complete);
+		/*
+		 * A complete listing says an unlisted name does not exist, but
+		 * for dot-names: filers hide names that lookups still reach
+		 * (NetApp .snapshot, ZFS .zfs). Those are asked once, and recorded.
+		 */
+		known = READ_ONCE(dir->complete) && name->name[0] != '.';
 		ans->positive = false;
 	} else if (e->flags & RECALLFS_ENTRY_LISTED) {
 		known = 0;	/* it exists, but its attributes are not recorded */
@@ -376,21 +381,47 @@ static int recallfs_record_listed(struct recallfs_sb_info *sbi, struct recallfs_
 	return err;
 }
 
+/* The lower directory's change stamp as the lower filesystem has it now (forced). */
+int recallfs_listing_stamp(struct dentry *dir_dentry, struct recallfs_stamp *stamp)
+{
+	struct dentry *lower = recallfs_lower_dentry(dir_dentry);
+	struct kstat stat;
+	int err;
+
+	if (!lower)
+		return -ESTALE;
+	err = recallfs_lower_kstat(lower, &stat, AT_STATX_FORCE_SYNC);
+	if (!err)
+		recallfs_stamp_from_kstat(stamp, &stat);
+	return err;
+}
+
 /*
  * Record a complete listing of directory @dir_dentry: every listed name exists,
  * and any other name does not (while the directory's entries are trusted).
+ * Only when the directory's stamp was @before when the listing started, is
+ * still, and is the one its recorded entries were taken under.
  */
-void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing)
+void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing,
+			     const struct recallfs_stamp *before)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dir_dentry->d_sb);
 	const struct recallfs_listed_name *n;
+	struct recallfs_stamp after;
 	struct recallfs_record rec;
 	struct recallfs_dir *dir;
 	size_t off;
 
+	if (recallfs_listing_stamp(dir_dentry, &after) || !recallfs_stamp_equal(before, &after))
+		return;
 	dir = recallfs_dir_to_record(sbi, dir_dentry, recallfs_lower_dentry(dir_dentry));
 	if (!dir)
 		return;
+	if (!recallfs_stamp_equal(&dir->stamp, before)) {
+		/* Its entries are of another state of the directory. */
+		recallfs_dir_forget(sbi, dir);
+		goto out;
+	}
 	for (off = 0; off < listing->used;
 	     off += ALIGN(sizeof(*n) + n->len + 1, sizeof(u32))) {
 		n = (const struct recallfs_listed_name *)(listing->buf + off);
@@ -398,7 +429,7 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 			goto out;	/* a listing cut short is not complete */
 	}
 	spin_lock(&dir->lock);
-	WRITE_ONCE(dir->complete, !dir->dead);
+	WRITE_ONCE(dir->complete, !dir->dead && !dir->lost_entries);
 	spin_unlock(&dir->lock);
 	recallfs_dir_to_state_record(dir, &rec);
 	recallfs_journal_log(sbi, &rec);

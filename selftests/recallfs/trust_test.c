@@ -786,4 +786,85 @@ TEST_F(trust, verify_answers_of_forgotten_state_are_stale)
 	KLOG_CLEAN();
 }
 
+/* ------------------------------------------------------------------ */
+/* 9. Complete listings: sound or not at all.                           */
+
+#define LISTED_NAMES	20
+
+static void make_listed_dir(struct __test_metadata *_metadata, FIXTURE_DATA(trust) *self)
+{
+	char p[PATH_MAX];
+
+	for (int i = 0; i < LISTED_NAMES; i++) {
+		xsnprintf(p, sizeof(p), "%s/name-%02d", self->export, i);
+		ASSERT_EQ(0, write_text(p, "x\n"));
+	}
+}
+
+static void list_mnt(struct __test_metadata *_metadata, FIXTURE_DATA(trust) *self)
+{
+	struct dentries d;
+
+	ASSERT_EQ(0, read_dir_sorted(self->mnt, &d));
+	EXPECT_EQ((size_t)LISTED_NAMES, d.n);
+	dentries_free(&d);
+}
+
+TEST_F(trust, listing_replayed_over_max_entries_is_not_complete)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (!setup_dir(_metadata, self, "RECALLFS_EXPORT", "RECALLFS_LOWER", "maxent"))
+		SKIP(return, "RECALLFS_EXPORT / RECALLFS_LOWER not set");
+	make_listed_dir(_metadata, self);
+	MOUNT(",immutable");
+	list_mnt(_metadata, self);
+	UMOUNT();
+	drop_caches();
+	/* Fewer entries than were recorded: replay must drop some. */
+	MOUNT(",immutable,max_entries=5");
+	for (int i = 0; i < LISTED_NAMES; i++) {
+		int err;
+
+		xsnprintf(p, sizeof(p), "%s/name-%02d", self->mnt, i);
+		err = lstat(p, &st) ? errno : 0;
+		EXPECT_EQ(0, err) TH_LOG("name-%02d, listed and existing: %s after a replay over max_entries",
+					 i, errname(err));
+	}
+	UMOUNT();
+	KLOG_CLEAN();
+}
+
+TEST_F(trust, hidden_dot_names_reachable_after_listing)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	int err;
+
+	if (!setup_dir(_metadata, self, "RECALLFS_EXPORT", "RECALLFS_LOWER", "dot"))
+		SKIP(return, "RECALLFS_EXPORT / RECALLFS_LOWER not set");
+	make_listed_dir(_metadata, self);
+	MOUNT(",immutable");
+	list_mnt(_metadata, self);
+	/*
+	 * A name the listing did not show, as a filer's .snapshot is never
+	 * listed: made on the server after the listing, it stands for one.
+	 */
+	path_join(p, sizeof(p), self->export, ".snapshot");
+	ASSERT_EQ(0, mkdir(p, 0755));
+	path_join(p, sizeof(p), self->lower, ".snapshot");
+	ASSERT_EQ(0, lstat(p, &st)) TH_LOG("control: NFS does not show .snapshot");
+	path_join(p, sizeof(p), self->mnt, ".snapshot");
+	err = lstat(p, &st) ? errno : 0;
+	EXPECT_EQ(0, err) TH_LOG(".snapshot through recallfs after a complete listing: %s", errname(err));
+	/* The control: an unlisted plain name is answered "missing" from the listing. */
+	path_join(p, sizeof(p), self->export, "late");
+	ASSERT_EQ(0, write_text(p, "late\n"));
+	path_join(p, sizeof(p), self->mnt, "late");
+	EXPECT_EQ(-1, lstat(p, &st)) TH_LOG("control: immutable mode looked a listed directory up");
+	UMOUNT();
+	KLOG_CLEAN();
+}
+
 TEST_HARNESS_MAIN
