@@ -77,6 +77,7 @@ static struct recallfs_record sample(int k)
 		r.flags = RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_MODE_ONLY;
 		r.dir = "";
 		r.name = "bin";
+		r.attr.ino = 2;
 		r.attr.mode = 040755;
 		r.attr.nlink = 2;
 		break;
@@ -482,6 +483,21 @@ static int test_absurd_lengths(void)
 	forge(buf, 64, 24, 77 | RECALLFS_REC_MUST_KNOW, 0, 0, 0);
 	CHECK(recallfs_record_decode(buf, 64, &d, &len) == RECALLFS_DECODE_UNSUPPORTED,
 	      "must know");
+	/* A positive entry's type and inode number make an inode's identity. */
+	{
+		struct recallfs_record r = sample(2);
+		__u32 n;
+
+		r.attr.mode = 0755;	/* no file type */
+		n = recallfs_record_encode(&r, buf, sizeof(buf));
+		CHECK(n && recallfs_record_decode(buf, n, &d, &len) == RECALLFS_DECODE_CORRUPT,
+		      "no file type");
+		r = sample(2);
+		r.attr.ino = 0;
+		n = recallfs_record_encode(&r, buf, sizeof(buf));
+		CHECK(n && recallfs_record_decode(buf, n, &d, &len) == RECALLFS_DECODE_CORRUPT,
+		      "inode 0");
+	}
 	/* A whole record needs its whole length: short, not corrupt. */
 	forge(buf, 64, 64, RECALLFS_REC_ENTRY, 0, 0, 40);
 	CHECK(recallfs_record_decode(buf, 63, &d, &len) == RECALLFS_DECODE_SHORT, "short");
@@ -508,6 +524,6 @@ int main(int argc, char **argv)
 	report(test_bit_flips(), "every single-bit flip is detected");
 	report(test_random_bytes(iterations / 10), "random bytes");
 	report(test_crc_fixed_mutations(iterations), "mutations behind a valid CRC");
-	report(test_absurd_lengths(), "absurd lengths and unknown types");
+	report(test_absurd_lengths(), "absurd lengths, unknown types, invalid identities");
 	return failures ? 1 : 0;
 }

@@ -17,19 +17,26 @@
 #include "internal.h"
 
 /*
- * Is @lower the object recallfs inode @inode stands for? An inode made from
- * the index must not claim more permission bits than the lower object has:
- * a record never grants more than the lower object.
+ * Is @lower the object recallfs inode @inode stands for? Same type, inode
+ * number and (if @inode is bound already) lower inode. An inode made from the
+ * index must also have the lower object's owner and group and claim no
+ * permission bit it lacks: a record never grants more than the lower object.
  */
 bool recallfs_same_object(struct inode *inode, struct inode *lower)
 {
 	struct recallfs_inode *ri = RECALLFS_I(inode);
+	struct inode *bound = recallfs_lower_inode(inode);
+	const struct recallfs_attr *attr = &ri->cached_attr;
 
 	if ((inode->i_mode ^ lower->i_mode) & S_IFMT)
 		return false;
-	if (ri->ino != lower->i_ino)
+	if (ri->ino != lower->i_ino || (bound && bound != lower))
 		return false;
-	return !ri->has_cached_attr || !(ri->cached_attr.mode & 07777 & ~lower->i_mode);
+	if (!ri->has_cached_attr)
+		return true;
+	return !(attr->mode & 07777 & ~lower->i_mode) &&
+	       uid_eq(make_kuid(&init_user_ns, attr->uid), lower->i_uid) &&
+	       gid_eq(make_kgid(&init_user_ns, attr->gid), lower->i_gid);
 }
 
 /* Forget the index directory of directory inode @dir_inode, if it has one. */

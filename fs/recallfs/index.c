@@ -312,7 +312,8 @@ out_unlock:
 }
 
 /* Forget @dir and its entries; lookups holding it see it dead. */
-static void recallfs_dir_kill(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
+/* Kill @dir; false if it was dead already. */
+static bool recallfs_dir_kill(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
 {
 	struct recallfs_index *ix = sbi->index;
 	struct recallfs_entry *e, *next;
@@ -320,7 +321,7 @@ static void recallfs_dir_kill(struct recallfs_sb_info *sbi, struct recallfs_dir 
 	spin_lock(&dir->lock);
 	if (dir->dead) {
 		spin_unlock(&dir->lock);
-		return;
+		return false;
 	}
 	WRITE_ONCE(dir->dead, true);
 	list_for_each_entry_safe(e, next, &dir->entries, dir_link)
@@ -332,6 +333,7 @@ static void recallfs_dir_kill(struct recallfs_sb_info *sbi, struct recallfs_dir 
 	atomic_long_sub(ksize(dir), &ix->memory);
 	recallfs_count(sbi, RECALLFS_INVALIDATIONS);
 	recallfs_dir_put(dir);
+	return true;
 }
 
 /* Forget one directory whose change stamp no longer holds (verify mode). */
@@ -343,8 +345,9 @@ void recallfs_dir_forget(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
 		.dir_len = dir->path_len,
 	};
 
-	recallfs_dir_kill(sbi, dir);
-	recallfs_journal_log(sbi, &rec);
+	/* Only once: a late INVALIDATE would kill a successor recorded since. */
+	if (recallfs_dir_kill(sbi, dir))
+		recallfs_journal_log(sbi, &rec);
 }
 
 static bool recallfs_path_in_tree(const struct recallfs_dir *dir, const char *top, u32 len)

@@ -91,16 +91,26 @@ static umode_t recallfs_honoured_mode(struct super_block *sb, umode_t mode)
 	return mode;
 }
 
-/* Mirror the lower inode's attributes (mode, owner, times, size, nlink). */
+/*
+ * Mirror the lower inode's attributes (mode, owner, times, size, nlink), as
+ * fsstack_copy_attr_all() would, but store the mode once, already without
+ * the setuid bits the lower mount does not honour: exec reads it unlocked.
+ */
 void recallfs_copy_attr(struct inode *inode)
 {
 	struct inode *lower = recallfs_lower_inode(inode);
 
 	if (!lower)
 		return;
-	fsstack_copy_attr_all(inode, lower);
+	WRITE_ONCE(inode->i_mode, recallfs_honoured_mode(inode->i_sb, READ_ONCE(lower->i_mode)));
+	inode->i_uid = lower->i_uid;
+	inode->i_gid = lower->i_gid;
+	inode->i_rdev = lower->i_rdev;
+	fsstack_copy_attr_times(inode, lower);
+	inode->i_blkbits = lower->i_blkbits;
+	inode->i_flags = lower->i_flags;
+	set_nlink(inode, lower->i_nlink);
 	fsstack_copy_inode_size(inode, lower);
-	inode->i_mode = recallfs_honoured_mode(inode->i_sb, inode->i_mode);
 }
 
 void recallfs_attr_from_kstat(struct recallfs_attr *attr, const struct kstat *stat)
@@ -170,10 +180,8 @@ int recallfs_permission(RECALLFS_IDMAP_PARAM struct inode *inode, int mask)
 	int err;
 
 	err = recallfs_trust_permission(inode, mask);
-	if (!err)
-		return generic_permission(RECALLFS_NOP_IDMAP inode, mask);
 	if (err != -EAGAIN)
-		return err;
+		return err;	/* 0: granted to everyone; -ECHILD: not in RCU walk */
 	lower = recallfs_bind_inode(inode, !(mask & MAY_NOT_BLOCK));
 	if (!lower)
 		return -ECHILD;
@@ -261,6 +269,11 @@ static const struct inode_operations recallfs_symlink_iops = {
 
 static void recallfs_set_ops(struct inode *inode, umode_t mode, dev_t rdev)
 {
+#ifdef CONFIG_FS_POSIX_ACL
+	/* ACLs are the lower object's, read each time: never cached here. */
+	inode->i_acl = ACL_DONT_CACHE;
+	inode->i_default_acl = ACL_DONT_CACHE;
+#endif
 	switch (mode & S_IFMT) {
 	case S_IFDIR:
 		inode->i_op = &recallfs_dir_iops;
@@ -294,10 +307,11 @@ struct recallfs_ikey {
 static int recallfs_inode_test(struct inode *inode, void *data)
 {
 	struct recallfs_ikey *key = data;
-	struct inode *lower = recallfs_lower_inode(inode);
 
-	return RECALLFS_I(inode)->ino == key->ino && (inode->i_mode & S_IFMT) == key->type &&
-	       (!key->lower || !lower || lower == key->lower);
+	if (RECALLFS_I(inode)->ino != key->ino || (inode->i_mode & S_IFMT) != key->type)
+		return 0;
+	/* An inode made from the index is this lower inode's only if its record matches. */
+	return !key->lower || recallfs_same_object(inode, key->lower);
 }
 
 static int recallfs_inode_set(struct inode *inode, void *data)

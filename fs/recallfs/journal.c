@@ -223,6 +223,32 @@ static int recallfs_journal_check_sb(struct recallfs_journal *j, struct fs_conte
 	return 0;
 }
 
+/*
+ * Names in the journal's directory are renamed and created by name: only a
+ * directory no one but root may change (or a sticky one of root's, as /tmp)
+ * keeps someone else from swapping them.
+ */
+static bool recallfs_journal_dir_trusted(const struct inode *dir)
+{
+	return uid_eq(dir->i_uid, GLOBAL_ROOT_UID) &&
+	       (!(dir->i_mode & (S_IWGRP | S_IWOTH)) || (dir->i_mode & S_ISVTX));
+}
+
+static bool recallfs_journal_file_dir_trusted(struct file *file)
+{
+	struct dentry *parent = dget_parent(file->f_path.dentry);
+	bool trusted = recallfs_journal_dir_trusted(d_inode(parent));
+
+	dput(parent);
+	return trusted;
+}
+
+static int recallfs_journal_dir_refused(struct fs_context *fc, const char *path)
+{
+	return invalfc(fc, "journal=%s: its directory may be written by others than root; put it in one only root can write",
+		       path);
+}
+
 /* Check the directory a missing journal would be created in, before creating it. */
 static int recallfs_journal_check_parent(struct recallfs_journal *j, struct fs_context *fc)
 {
@@ -246,6 +272,8 @@ static int recallfs_journal_check_parent(struct recallfs_journal *j, struct fs_c
 		return err;
 	}
 	err = recallfs_journal_check_sb(j, fc, parent.dentry->d_sb);
+	if (!err && !recallfs_journal_dir_trusted(d_inode(parent.dentry)))
+		err = recallfs_journal_dir_refused(fc, path);
 	path_put(&parent);
 	return err;
 }
@@ -292,6 +320,8 @@ static struct file *recallfs_journal_open_file(struct recallfs_journal *j,
 	}
 	if (!S_ISREG(file_inode(file)->i_mode)) {
 		err = invalfc(fc, "journal=%s: not a regular file", path);
+	} else if (!recallfs_journal_file_dir_trusted(file)) {
+		err = recallfs_journal_dir_refused(fc, path);
 	} else {
 		err = recallfs_journal_check_sb(j, fc, file_inode(file)->i_sb);
 		if (!err) {

@@ -67,6 +67,27 @@ void recallfs_journal_layout_checks(void)
 /* ---- records ---- */
 
 /* Bytes of the type-specific fixed part, or -1 for a type this code does not know. */
+/*
+ * A recorded object's file type becomes an inode's and is part of its
+ * identity, with its inode number: only the seven POSIX types (octal, as
+ * <sys/stat.h> and <linux/stat.h> both define them), and never inode 0.
+ */
+static int recallfs_attr_valid(const struct recallfs_attr *attr)
+{
+	switch (attr->mode & 0170000) {
+	case 0140000:	/* socket */
+	case 0120000:	/* symlink */
+	case 0100000:	/* regular */
+	case 0060000:	/* block device */
+	case 0040000:	/* directory */
+	case 0020000:	/* character device */
+	case 0010000:	/* FIFO */
+		return attr->ino != 0;
+	default:
+		return 0;
+	}
+}
+
 static int recallfs_rec_fixed_size(__u16 type, __u16 flags)
 {
 	switch (type) {
@@ -301,6 +322,8 @@ static int recallfs_decode_body(const struct recallfs_journal_rec_head *head,
 			if (attr.reserved)
 				return RECALLFS_DECODE_CORRUPT;
 			recallfs_decode_attr(&attr, &rec->attr);
+			if (!recallfs_attr_valid(&rec->attr))
+				return RECALLFS_DECODE_CORRUPT;
 		}
 		/* Positive (with attributes) or listed (without), not both. */
 		if ((rec->flags & ~(RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED |

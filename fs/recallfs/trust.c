@@ -66,29 +66,37 @@ static bool recallfs_nfs4_who_is_class(const u8 *who, u32 len)
 	return false;
 }
 
+#define RECALLFS_NFS4_ACE_ALLOW		0	/* ACE4_ACCESS_ALLOWED_ACE_TYPE */
+#define RECALLFS_NFS4_ACE_INHERIT_ONLY	0x8	/* ACE4_INHERIT_ONLY_ACE */
+
 /*
  * An NFSv4 ACL (system.nfs4_acl, XDR: a count, then per ACE type, flags,
- * access mask, who) says more than the mode when an ACE names a user or a
- * group. A server sends one for every object (knfsd builds it from the mode
- * where there is no POSIX ACL), so only named entries count. Anything that
- * does not parse counts as an ACL.
+ * access mask, who) says more than the mode when an ACE that applies to the
+ * object names a user or a group, or denies (a server with ACLs of its own,
+ * not built from the mode, may deny everyone what the mode grants). A server
+ * sends an ACL for every object (knfsd builds one of allow entries for
+ * OWNER@, GROUP@ and EVERYONE@ from a mode that grants all classes alike),
+ * so only those count. Anything that does not parse counts as an ACL.
  */
-static bool recallfs_nfs4_acl_names_someone(const u8 *buf, size_t len)
+static bool recallfs_nfs4_acl_beyond(const u8 *buf, size_t len)
 {
-	const __be32 *p = (const __be32 *)buf;
 	size_t off = 4;
-	u32 n, who_len;
+	u32 n, type, flags, who_len;
 
 	if (len < 4)
 		return true;
-	for (n = be32_to_cpu(p[0]); n; n--) {
+	for (n = be32_to_cpu(*(const __be32 *)buf); n; n--) {
 		if (len - off < 16)
 			return true;
+		type = be32_to_cpu(*(const __be32 *)(buf + off));
+		flags = be32_to_cpu(*(const __be32 *)(buf + off + 4));
 		who_len = be32_to_cpu(*(const __be32 *)(buf + off + 12));
 		off += 16;
 		if (who_len > len - off)
 			return true;
-		if (!recallfs_nfs4_who_is_class(buf + off, who_len))
+		if (!(flags & RECALLFS_NFS4_ACE_INHERIT_ONLY) &&
+		    (type != RECALLFS_NFS4_ACE_ALLOW ||
+		     !recallfs_nfs4_who_is_class(buf + off, who_len)))
 			return true;
 		off += ALIGN(who_len, 4);
 		if (off > len)
@@ -115,7 +123,7 @@ static bool recallfs_nfs4_acl_beyond_mode(struct dentry *lower)
 	if (!buf)
 		return true;
 	len = vfs_getxattr(RECALLFS_NOP_IDMAP lower, RECALLFS_NFS4_ACL_XATTR, buf, len);
-	beyond = len <= 0 || recallfs_nfs4_acl_names_someone(buf, len);
+	beyond = len <= 0 || recallfs_nfs4_acl_beyond(buf, len);
 	kfree(buf);
 	return beyond;
 }
@@ -149,7 +157,8 @@ static bool recallfs_indexed_search(struct inode *inode, int mask)
 	struct recallfs_dir *dir;
 	bool live;
 
-	if (!S_ISDIR(inode->i_mode) || (mask & ~(MAY_EXEC | MAY_NOT_BLOCK)))
+	if (!S_ISDIR(inode->i_mode) || (mask & ~(MAY_EXEC | MAY_NOT_BLOCK)) ||
+	    !recallfs_mode_grants_all(inode->i_mode, MAY_EXEC))
 		return false;
 	rcu_read_lock();
 	dir = READ_ONCE(RECALLFS_I(inode)->dir);

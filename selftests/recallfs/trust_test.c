@@ -588,6 +588,35 @@ TEST_F(trust, untrusted_journal_set_aside)
 	KLOG_CLEAN();
 }
 
+TEST_F(trust, journal_in_directory_others_may_write_refused)
+{
+	static const struct { mode_t mode; int err; } cases[] = {
+		{ 0777, EINVAL }, { 0775, EINVAL }, { 01777, 0 }, { 0755, 0 },
+	};
+	char dir[PATH_MAX], line[512];
+
+	if (!setup_dir(_metadata, self, "RECALLFS_EXPORT", "RECALLFS_LOWER", "jdir"))
+		SKIP(return, "RECALLFS_EXPORT / RECALLFS_LOWER not set");
+	path_join(dir, sizeof(dir), self->base, "jdir");
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	path_join(self->journal, sizeof(self->journal), dir, "journal");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int err;
+
+		ASSERT_EQ(0, chmod(dir, cases[i].mode));
+		err = mount_recallfs(self, self->lower, "");
+		EXPECT_EQ(cases[i].err, err) TH_LOG("journal in a directory of mode %o: mount %s",
+						    cases[i].mode, errname(err));
+		if (!err) {
+			UMOUNT();
+		} else {
+			EXPECT_TRUE(kmsg_find(self->kmsg, "recallfs", "its directory may be written",
+					      "its directory may be written", line, sizeof(line)));
+		}
+	}
+	KLOG_CLEAN();
+}
+
 /* ------------------------------------------------------------------ */
 /* 5. Compaction never opens what sits at PATH.compact.                */
 
@@ -703,25 +732,62 @@ static void euid_of(const char *prog, uid_t uid, char *out, size_t size)
 		waitpid(pid, &status, 0);
 }
 
+/* A setuid-root copy of id(1) as "id" in the test's directory, on the server. */
+static void setuid_id_on_server(struct __test_metadata *_metadata, FIXTURE_DATA(trust) *self)
+{
+	char p[PATH_MAX], *buf;
+	size_t len;
+	int fd;
+
+	ASSERT_EQ(0, read_file("/usr/bin/id", &buf, &len));
+	path_join(p, sizeof(p), self->export, "id");
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)len, write(fd, buf, len));
+	close(fd);
+	free(buf);
+	ASSERT_EQ(0, chmod(p, 04755));
+}
+
+TEST_F(trust, record_never_grants_an_owner_the_lower_lacks)
+{
+	char p[PATH_MAX], nfs[64], got[64];
+	struct stat st;
+
+	if (!setup_dir(_metadata, self, "RECALLFS_EXPORT", "RECALLFS_LOWER", "owner"))
+		SKIP(return, "RECALLFS_EXPORT / RECALLFS_LOWER not set");
+	setuid_id_on_server(_metadata, self);
+	MOUNT(",immutable");
+	path_join(p, sizeof(p), self->mnt, "id");
+	euid_of(p, NOBODY_ID, got, sizeof(got));
+	ASSERT_STREQ("0", got) TH_LOG("control: setuid root through recallfs printed \"%s\"", got);
+	UMOUNT();
+	drop_caches();
+	MOUNT(",immutable");
+	ASSERT_EQ(0, lstat(p, &st));	/* an inode from the record: setuid root */
+	/* On the server, the same file (same inode, same mode) now belongs to a user. */
+	path_join(p, sizeof(p), self->export, "id");
+	ASSERT_EQ(0, chown(p, USER_A, USER_A));
+	ASSERT_EQ(0, chmod(p, 04755));
+	drop_caches();
+	path_join(p, sizeof(p), self->mnt, "id");
+	euid_of(p, NOBODY_ID, got, sizeof(got));
+	path_join(p, sizeof(p), self->lower, "id");
+	euid_of(p, NOBODY_ID, nfs, sizeof(nfs));
+	EXPECT_STREQ(nfs, got) TH_LOG("exec of a setuid file whose owner changed: NFS runs as %s, recallfs as %s",
+				      nfs, got);
+	UMOUNT();
+	KLOG_CLEAN();
+}
+
 TEST_F(trust, setuid_only_where_lower_honours_it)
 {
-	char p[PATH_MAX], nosuid[PATH_MAX], out[64], *buf;
-	size_t len;
+	char p[PATH_MAX], nosuid[PATH_MAX], out[64];
 	int err;
 
 	if (!setup_dir(_metadata, self, "RECALLFS_EXPORT", "RECALLFS_LOWER", "suid"))
 		SKIP(return, "RECALLFS_EXPORT / RECALLFS_LOWER not set");
-	ASSERT_EQ(0, read_file("/usr/bin/id", &buf, &len));
-	path_join(p, sizeof(p), self->export, "id");
-	{
-		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
-
-		ASSERT_LE(0, fd);
-		ASSERT_EQ((ssize_t)len, write(fd, buf, len));
-		close(fd);
-	}
-	free(buf);
-	ASSERT_EQ(0, chmod(p, 04755));
+	setuid_id_on_server(_metadata, self);
 
 	/* The control: setuid root works from the NFS mount itself. */
 	path_join(p, sizeof(p), self->lower, "id");
