@@ -415,6 +415,7 @@ int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tre
 		.flags = tree ? RECALLFS_INVALIDATE_TREE : 0,
 	};
 	u32 len;
+	int err;
 
 	while (*path == '/')
 		path++;
@@ -427,8 +428,15 @@ int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tre
 	recallfs_journal_log(sbi, &rec);
 	/* Dentries of dead directories fail d_revalidate; free the unused ones now. */
 	shrink_dcache_sb(sbi->sb);
-	/* Durable at once: a crash must not bring the forgotten entries back. */
-	return recallfs_journal_sync(sbi);
+	/*
+	 * Durable at once: a crash must not bring the forgotten entries back.
+	 * If it cannot be, the journal must not bring them back either, and
+	 * the caller hears of it.
+	 */
+	err = recallfs_journal_sync(sbi);
+	if (err)
+		recallfs_journal_discard(sbi);
+	return err;
 }
 
 static int recallfs_apply_entry(struct recallfs_sb_info *sbi, const struct recallfs_record *rec)

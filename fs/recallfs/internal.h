@@ -342,6 +342,8 @@ int recallfs_journal_open(struct recallfs_sb_info *sbi, struct fs_context *fc);
 void recallfs_journal_log(struct recallfs_sb_info *sbi, const struct recallfs_record *rec);
 /* Write every queued record and fsync (sysfs "sync", ->sync_fs, unmount). */
 int recallfs_journal_sync(struct recallfs_sb_info *sbi);
+/* An invalidation did not reach the disk: stop journaling, empty the file. */
+void recallfs_journal_discard(struct recallfs_sb_info *sbi);
 /* Rewrite the live records to a new file and rename it over the journal. */
 int recallfs_journal_compact(struct recallfs_sb_info *sbi);
 /* Sync and close; called once at unmount. */

@@ -660,15 +660,51 @@ static int recallfs_journal_commit(struct recallfs_journal *j)
 		}
 		recallfs_count_add(j->sbi, RECALLFS_JOURNAL_RECORDS, count);
 	}
-	/* Records were dropped: only a rewrite from the index has them all. */
-	if (lost && recallfs_journal_compact_locked(j)) {
-		spin_lock(&j->pending_lock);
-		j->lost = true;		/* try again at the next commit */
-		spin_unlock(&j->pending_lock);
+	/*
+	 * Records were dropped: only a rewrite from the index has them all, and
+	 * until it succeeds the file lacks some (a caller waiting for them to be
+	 * durable, such as an invalidation, must hear so).
+	 */
+	if (lost) {
+		err = recallfs_journal_compact_locked(j);
+		if (err) {
+			spin_lock(&j->pending_lock);
+			j->lost = true;		/* try again at the next commit */
+			spin_unlock(&j->pending_lock);
+		}
+		return err;
 	}
-	if (!lost)
-		recallfs_journal_maybe_compact(j);
+	recallfs_journal_maybe_compact(j);
 	return 0;
+}
+
+/*
+ * An invalidation could not be made durable: the file on disk still holds
+ * the entries it forgot, and a later mount must not replay them. Stop
+ * journaling and empty the file (the next mount starts afresh).
+ */
+void recallfs_journal_discard(struct recallfs_sb_info *sbi)
+{
+	struct recallfs_journal *j = sbi->journal;
+	const struct cred *old;
+	int err;
+
+	if (!j)
+		return;
+	old = override_creds(j->cred);
+	mutex_lock(&j->io_lock);
+	recallfs_journal_fail(j, -EIO, "an invalidation");
+	err = recallfs_truncate(j->file, 0);
+	if (!err)
+		err = vfs_fsync(j->file, 0);
+	mutex_unlock(&j->io_lock);
+	revert_creds(old);
+	if (err)
+		pr_err("journal %s: cannot be emptied (error %d): delete it before the next mount, it holds entries invalidated since\n",
+		       sbi->journal_path, err);
+	else
+		pr_warn("journal %s: emptied, as an invalidation could not be written to it\n",
+			sbi->journal_path);
 }
 
 static void recallfs_journal_worker(struct work_struct *work)

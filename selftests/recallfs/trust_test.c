@@ -125,6 +125,9 @@ FIXTURE_TEARDOWN(trust)
 	path_join(p, sizeof(p), self->base, "nosuid");
 	while (!umount2(p, MNT_DETACH))
 		;
+	path_join(p, sizeof(p), self->base, "tiny");
+	while (!umount2(p, MNT_DETACH))
+		;
 	remove_tree(self->base);
 	if (self->export[0])
 		remove_tree(self->export);
@@ -929,6 +932,49 @@ TEST_F(trust, hidden_dot_names_reachable_after_listing)
 	ASSERT_EQ(0, write_text(p, "late\n"));
 	path_join(p, sizeof(p), self->mnt, "late");
 	EXPECT_EQ(-1, lstat(p, &st)) TH_LOG("control: immutable mode looked a listed directory up");
+	UMOUNT();
+	KLOG_CLEAN();
+}
+
+/* ------------------------------------------------------------------ */
+/* 10. An invalidation the journal cannot hold does not come back.      */
+
+TEST_F(trust, invalidation_lost_by_a_full_journal_not_resurrected)
+{
+	char tiny[PATH_MAX], p[PATH_MAX];
+	struct stat st;
+	int err;
+
+	if (!setup_dir(_metadata, self, "RECALLFS_EXPORT", "RECALLFS_LOWER", "full"))
+		SKIP(return, "RECALLFS_EXPORT / RECALLFS_LOWER not set");
+	path_join(tiny, sizeof(tiny), self->base, "tiny");
+	ASSERT_EQ(0, mkdir(tiny, 0755));
+	ASSERT_EQ(0, mount("tiny", tiny, "tmpfs", 0, "size=64k,mode=0755"));
+	path_join(self->journal, sizeof(self->journal), tiny, "journal");
+	MOUNT(",immutable,commit=1");
+	path_join(p, sizeof(p), self->mnt, "later");
+	ASSERT_EQ(-1, lstat(p, &st));
+	ASSERT_EQ(0, sysfs_puts(self->name, "sync", "1")) TH_LOG("the first records did not fit");
+	/* Fill the journal's filesystem: journaling stops. */
+	for (int i = 0; i < 4000; i++) {
+		xsnprintf(p, sizeof(p), "%s/filler-with-a-long-name-%06d", self->mnt, i);
+		lstat(p, &st);
+	}
+	EXPECT_NE(0, sysfs_puts(self->name, "sync", "1")) TH_LOG("a full journal synced");
+
+	path_join(p, sizeof(p), self->export, "later");
+	ASSERT_EQ(0, write_text(p, "published\n"));
+	err = sysfs_puts(self->name, "invalidate", "/");
+	EXPECT_NE(0, err) TH_LOG("an invalidation that could not be journaled was acknowledged");
+	UMOUNT();
+	drop_caches();
+	MOUNT(",immutable");
+	path_join(p, sizeof(p), self->lower, "later");
+	ASSERT_EQ(0, lstat(p, &st)) TH_LOG("control: NFS does not show the new file");
+	path_join(p, sizeof(p), self->mnt, "later");
+	err = lstat(p, &st) ? errno : 0;
+	EXPECT_EQ(0, err) TH_LOG("after a remount, the invalidated negative entry came back: %s",
+				 errname(err));
 	UMOUNT();
 	KLOG_CLEAN();
 }
