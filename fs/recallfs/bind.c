@@ -13,6 +13,8 @@
  */
 #include <linux/exportfs.h>
 #include <linux/namei.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 
 #include "internal.h"
 
@@ -196,4 +198,45 @@ int recallfs_lower_path(struct dentry *dentry, struct path *path)
 	path->mnt = RECALLFS_SB(dentry->d_sb)->lower_root.mnt;
 	path->dentry = lower;
 	return 0;
+}
+
+/* A forced getattr: NFS asks the server and, if the directory changed, drops what it cached below. */
+static void recallfs_refresh_one(const struct path *path)
+{
+	struct kstat stat;
+
+	vfs_getattr(path, &stat, STATX_BASIC_STATS, AT_STATX_FORCE_SYNC);
+}
+
+/*
+ * After an invalidation of @path (relative to the mount root): make the
+ * lower filesystem ask the server again about it and each directory above
+ * it, with the caller's credentials, so that the next lookup below sees what
+ * the server has now, whatever the lower mount's attribute-cache options.
+ */
+void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len)
+{
+	struct path cur = sbi->lower_root;
+	struct dentry *next;
+	char *buf, *rest, *name;
+
+	buf = kmemdup_nul(path, len, GFP_KERNEL);
+	dget(cur.dentry);
+	recallfs_refresh_one(&cur);
+	for (rest = buf; buf && (name = strsep(&rest, "/")) != NULL;) {
+		struct qstr q = QSTR_INIT(name, strlen(name));
+
+		if (!q.len)
+			continue;
+		next = recallfs_lookup_one(cur.dentry, &q);
+		if (IS_ERR(next))
+			break;
+		dput(cur.dentry);
+		cur.dentry = next;
+		if (!d_is_dir(next))
+			break;
+		recallfs_refresh_one(&cur);
+	}
+	dput(cur.dentry);
+	kfree(buf);
 }

@@ -363,7 +363,8 @@ static bool recallfs_path_in_tree(const struct recallfs_dir *dir, const char *to
  * one walk of the table, then kill them outside it, yielding the CPU between
  * directories. Directories recorded while this runs are new and stay.
  */
-static void recallfs_kill_tree(struct recallfs_sb_info *sbi, const char *path, u32 len)
+static void recallfs_kill_tree(struct recallfs_sb_info *sbi, const char *path, u32 len,
+			       bool refresh)
 {
 	struct rhashtable_iter iter;
 	struct recallfs_dir *dir, *next;
@@ -386,19 +387,24 @@ static void recallfs_kill_tree(struct recallfs_sb_info *sbi, const char *path, u
 
 	list_for_each_entry_safe(dir, next, &victims, kill_link) {
 		recallfs_dir_kill(sbi, dir);
+		if (refresh)
+			recallfs_refresh_lower_dir(sbi, dir->path, dir->path_len);
 		recallfs_dir_put(dir);
 		cond_resched();
 	}
 	mutex_unlock(&sbi->index->invalidate_lock);
 }
 
+/* Forget @path (and below, with @tree); with @refresh, also in the lower's caches. */
 static void recallfs_forget(struct recallfs_sb_info *sbi, const char *path, u32 len,
-			    bool tree)
+			    bool tree, bool refresh)
 {
 	struct recallfs_dir *dir;
 
+	if (refresh)
+		recallfs_refresh_lower_dir(sbi, path, len);
 	if (tree) {
-		recallfs_kill_tree(sbi, path, len);
+		recallfs_kill_tree(sbi, path, len, refresh);
 		return;
 	}
 	dir = recallfs_dir_find(sbi, path, len);
@@ -424,7 +430,7 @@ int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tre
 		len--;
 	rec.dir = path;
 	rec.dir_len = len;
-	recallfs_forget(sbi, path, len, tree);
+	recallfs_forget(sbi, path, len, tree, true);
 	recallfs_journal_log(sbi, &rec);
 	/* Dentries of dead directories fail d_revalidate; free the unused ones now. */
 	shrink_dcache_sb(sbi->sb);
@@ -486,7 +492,8 @@ int recallfs_index_apply(struct recallfs_sb_info *sbi, const struct recallfs_rec
 	case RECALLFS_REC_DIR:
 		return recallfs_apply_dir(sbi, rec);
 	case RECALLFS_REC_INVALIDATE:
-		recallfs_forget(sbi, rec->dir, rec->dir_len, rec->flags & RECALLFS_INVALIDATE_TREE);
+		recallfs_forget(sbi, rec->dir, rec->dir_len, rec->flags & RECALLFS_INVALIDATE_TREE,
+				false);
 		return 0;
 	}
 	return -EINVAL;

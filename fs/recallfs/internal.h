@@ -236,6 +236,7 @@ struct dentry *recallfs_lower_bind(struct dentry *dentry);
 struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir, struct dentry *dentry);
 struct inode *recallfs_bind_inode(struct inode *inode, bool may_block);
 int recallfs_lower_path(struct dentry *dentry, struct path *path);
+void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len);
 
 /* trust.c: what may be answered without asking the lower filesystem */
 bool recallfs_dir_cacheable(struct dentry *lower_dir, const struct kstat *stat);

@@ -128,6 +128,9 @@ FIXTURE_TEARDOWN(trust)
 	path_join(p, sizeof(p), self->base, "tiny");
 	while (!umount2(p, MNT_DETACH))
 		;
+	path_join(p, sizeof(p), self->base, "nfs");
+	while (!umount2(p, MNT_DETACH))
+		;
 	remove_tree(self->base);
 	if (self->export[0])
 		remove_tree(self->export);
@@ -975,6 +978,59 @@ TEST_F(trust, invalidation_lost_by_a_full_journal_not_resurrected)
 	err = lstat(p, &st) ? errno : 0;
 	EXPECT_EQ(0, err) TH_LOG("after a remount, the invalidated negative entry came back: %s",
 				 errname(err));
+	UMOUNT();
+	KLOG_CLEAN();
+}
+
+/* ------------------------------------------------------------------ */
+/* 11. An invalidation reaches through the lower mount's own caches.    */
+
+TEST_F(trust, invalidate_reaches_through_nfs_caches)
+{
+	const char *vers = env("RECALLFS_NFS_VERSION");
+	char nfs[PATH_MAX], src[PATH_MAX], opts[128], out[1024], p[PATH_MAX];
+	struct stat st;
+	int status, err;
+
+	if (!vers)
+		SKIP(return, "RECALLFS_NFS_VERSION not set");
+	if (!setup_dir(_metadata, self, "RECALLFS_EXPORT", "RECALLFS_LOWER", "actimeo"))
+		SKIP(return, "RECALLFS_EXPORT / RECALLFS_LOWER not set");
+	path_join(p, sizeof(p), self->export, "sub");
+	ASSERT_EQ(0, mkdir(p, 0755));
+	/* An NFS mount that trusts its caches for an hour. */
+	path_join(nfs, sizeof(nfs), self->base, "nfs");
+	ASSERT_EQ(0, mkdir(nfs, 0755));
+	xsnprintf(src, sizeof(src), "127.0.0.1:%s", self->export);
+	xsnprintf(opts, sizeof(opts), "vers=%s,actimeo=3600,nocto,nosharecache", vers);
+	{
+		const char *const argv[] = { "/bin/mount", "-t", "nfs", "-o", opts, src, nfs, NULL };
+		const char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+
+		ASSERT_EQ(0, run_capture(argv, envp, out, sizeof(out), &status));
+		ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) TH_LOG("mount: %s", out);
+	}
+	err = mount_recallfs(self, nfs, ",immutable");
+	ASSERT_EQ(0, err) TH_LOG("mount %s: %s", self->data, strerror(err));
+	for (int i = 0; i < 2; i++) {
+		xsnprintf(p, sizeof(p), "%s/%s", self->mnt, i ? "sub/new" : "new");
+		ASSERT_EQ(-1, lstat(p, &st));
+	}
+	for (int i = 0; i < 2; i++) {
+		xsnprintf(p, sizeof(p), "%s/%s", self->export, i ? "sub/new" : "new");
+		ASSERT_EQ(0, write_text(p, "published\n"));
+	}
+	/* For the log: the NFS mount's own answer, from its caches. */
+	path_join(p, sizeof(p), nfs, "new");
+	note("actimeo=3600,nocto NFS after the server created \"new\": %s\n",
+	     lstat(p, &st) ? strerror(errno) : "visible");
+	EXPECT_EQ(0, sysfs_puts(self->name, "invalidate", "/"));
+	EXPECT_EQ(0, sysfs_puts(self->name, "invalidate_tree", "/sub"));
+	for (int i = 0; i < 2; i++) {
+		xsnprintf(p, sizeof(p), "%s/%s", self->mnt, i ? "sub/new" : "new");
+		err = lstat(p, &st) ? errno : 0;
+		EXPECT_EQ(0, err) TH_LOG("%s after invalidate: %s", p, errname(err));
+	}
 	UMOUNT();
 	KLOG_CLEAN();
 }
