@@ -312,21 +312,44 @@ out_unlock:
 }
 
 /* Forget @dir and its entries; lookups holding it see it dead. */
-/* Kill @dir; false if it was dead already. */
+/* Entries unlinked per hold of a directory's lock: a big one must not hold it long. */
+#define RECALLFS_KILL_BATCH	256
+
+/* Unlink every entry of dead @dir, a batch at a time, yielding between batches. */
+static void recallfs_dir_unlink_entries(struct recallfs_index *ix, struct recallfs_dir *dir)
+{
+	struct recallfs_entry *e, *next;
+	unsigned int n;
+	bool more;
+
+	do {
+		n = 0;
+		spin_lock(&dir->lock);
+		list_for_each_entry_safe(e, next, &dir->entries, dir_link) {
+			recallfs_entry_unlink(ix, e);
+			if (++n == RECALLFS_KILL_BATCH)
+				break;
+		}
+		more = !list_empty(&dir->entries);
+		spin_unlock(&dir->lock);
+		cond_resched();
+	} while (more);
+}
+
+/* Kill @dir; false if it was dead already. Sleeps. */
 static bool recallfs_dir_kill(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
 {
 	struct recallfs_index *ix = sbi->index;
-	struct recallfs_entry *e, *next;
 
 	spin_lock(&dir->lock);
 	if (dir->dead) {
 		spin_unlock(&dir->lock);
 		return false;
 	}
+	/* Dead: nothing is added to it any more (recallfs_entry_add checks). */
 	WRITE_ONCE(dir->dead, true);
-	list_for_each_entry_safe(e, next, &dir->entries, dir_link)
-		recallfs_entry_unlink(ix, e);
 	spin_unlock(&dir->lock);
+	recallfs_dir_unlink_entries(ix, dir);
 
 	rhashtable_remove_fast(&ix->dirs, &dir->node, recallfs_dir_params);
 	atomic_long_dec(&ix->nr_dirs);
