@@ -21,6 +21,7 @@ struct recallfs_index {
 	atomic_long_t nr_entries;
 	atomic_long_t nr_dirs;
 	atomic_long_t memory;
+	atomic_long_t entry_memory;	/* the part of memory that entries hold */
 	struct mutex invalidate_lock;	/* serializes whole-table walks */
 };
 
@@ -143,6 +144,7 @@ void recallfs_index_usage(struct recallfs_sb_info *sbi, struct recallfs_index_us
 	u->entries = atomic_long_read(&ix->nr_entries);
 	u->directories = atomic_long_read(&ix->nr_dirs);
 	u->memory_bytes = atomic_long_read(&ix->memory);
+	u->entry_memory_bytes = atomic_long_read(&ix->entry_memory);
 }
 
 void recallfs_dir_put(struct recallfs_dir *dir)
@@ -243,12 +245,22 @@ struct recallfs_entry *recallfs_entry_find(struct recallfs_sb_info *sbi,
 	return rhashtable_lookup(&sbi->index->entries, &key, recallfs_entry_params);
 }
 
+/* Count @e's memory in (@sign 1) or out (-1) of the index's. */
+static void recallfs_account_entry(struct recallfs_index *ix, const struct recallfs_entry *e,
+				   long sign)
+{
+	long bytes = sign * (long)ksize(e);
+
+	atomic_long_add(bytes, &ix->memory);
+	atomic_long_add(bytes, &ix->entry_memory);
+}
+
 static void recallfs_entry_unlink(struct recallfs_index *ix, struct recallfs_entry *e)
 {
 	rhashtable_remove_fast(&ix->entries, &e->node, recallfs_entry_params);
 	list_del(&e->dir_link);
 	atomic_long_dec(&ix->nr_entries);
-	atomic_long_sub(ksize(e), &ix->memory);
+	recallfs_account_entry(ix, e, -1);
 	kfree_rcu(e, rcu);
 }
 
@@ -262,23 +274,28 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 {
 	struct recallfs_index *ix = sbi->index;
 	struct recallfs_entry *e, *old;
+	size_t size;
 	int err = 0;
 
 	if (atomic_long_read(&ix->nr_entries) >= sbi->max_entries) {
 		recallfs_count(sbi, RECALLFS_NOT_ADMITTED);
 		return -ENOSPC;
 	}
-	e = kzalloc(struct_size(e, name, rec->name_len + 1 + rec->link_len + 1), GFP_KERNEL);
+	size = recallfs_entry_attr_offset(rec->name_len, rec->link_len);
+	if (rec->flags & RECALLFS_ENTRY_POSITIVE)
+		size += sizeof(rec->attr);
+	e = kzalloc(size, GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
 	e->dir = dir;
 	e->flags = rec->flags;
-	e->attr = rec->attr;
 	e->name_len = rec->name_len;
 	memcpy(e->name, rec->name, rec->name_len);
 	e->link_len = rec->link_len;
 	if (rec->link_len)
 		memcpy(e->name + rec->name_len + 1, rec->link, rec->link_len);
+	if (rec->flags & RECALLFS_ENTRY_POSITIVE)
+		*recallfs_entry_attr(e) = rec->attr;
 
 	spin_lock(&dir->lock);
 	if (dir->dead) {
@@ -291,8 +308,8 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 					      recallfs_entry_params);
 		if (!err) {
 			list_replace(&old->dir_link, &e->dir_link);
-			atomic_long_sub(ksize(old), &ix->memory);
-			atomic_long_add(ksize(e), &ix->memory);
+			recallfs_account_entry(ix, old, -1);
+			recallfs_account_entry(ix, e, 1);
 			kfree_rcu(old, rcu);
 			e = NULL;
 		}
@@ -302,7 +319,7 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 	if (!err) {
 		list_add_tail(&e->dir_link, &dir->entries);
 		atomic_long_inc(&ix->nr_entries);
-		atomic_long_add(ksize(e), &ix->memory);
+		recallfs_account_entry(ix, e, 1);
 		e = NULL;
 	}
 out_unlock:
@@ -533,8 +550,9 @@ void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_re
 		.name_len = e->name_len,
 		.link = e->link_len ? e->name + e->name_len + 1 : NULL,
 		.link_len = e->link_len,
-		.attr = e->attr,
 	};
+	if (e->flags & RECALLFS_ENTRY_POSITIVE)
+		rec->attr = *recallfs_entry_attr(e);
 }
 
 /* The DIR record of @dir's state; valid while @dir is. */

@@ -124,22 +124,39 @@ struct recallfs_dir {
 	char path[];			/* from the mount root, NUL-terminated */
 };
 
-/* A recorded name; immutable once in the index, replaced as a whole. */
+/*
+ * A recorded name; immutable once in the index, replaced as a whole. Only a
+ * positive entry carries attributes, after its strings: a negative one (most
+ * of them, in a PATH search) is the head and the name.
+ */
 struct recallfs_entry {
 	struct rhash_head node;		/* in the index, keyed by (dir, name) */
 	struct rcu_head rcu;
 	struct list_head dir_link;	/* in dir->entries */
 	struct recallfs_dir *dir;	/* lives as long as the entry is in the index */
-	struct recallfs_attr attr;	/* if positive */
 	u16 flags;			/* RECALLFS_ENTRY_* */
 	u16 name_len;
 	u32 link_len;
-	char name[];			/* name, NUL, symlink target, NUL */
+	char name[];			/* name, NUL, symlink target, NUL, [attributes] */
 };
 
 static inline const char *recallfs_entry_link(const struct recallfs_entry *e)
 {
 	return e->link_len ? e->name + e->name_len + 1 : NULL;
+}
+
+/* Offset of a positive entry's attributes from its start. */
+static inline size_t recallfs_entry_attr_offset(u32 name_len, u32 link_len)
+{
+	return ALIGN(offsetof(struct recallfs_entry, name) + name_len + 1 + link_len + 1,
+		     __alignof__(struct recallfs_attr));
+}
+
+/* The attributes of a positive entry. */
+static inline struct recallfs_attr *recallfs_entry_attr(const struct recallfs_entry *e)
+{
+	return (struct recallfs_attr *)((char *)e + recallfs_entry_attr_offset(e->name_len,
+										e->link_len));
 }
 
 /* What is known of a lower object's ACL (trust.c). */
@@ -296,6 +313,7 @@ struct recallfs_index_usage {
 	unsigned long entries;		/* names recorded */
 	unsigned long directories;	/* directories with records */
 	unsigned long memory_bytes;	/* memory the index holds */
+	unsigned long entry_memory_bytes;	/* the part of it that entries hold */
 };
 struct recallfs_dir *recallfs_dir_find(struct recallfs_sb_info *sbi, const char *path, u32 len);
 struct recallfs_dir *recallfs_dir_get(struct recallfs_sb_info *sbi, const char *path, u32 len,

@@ -185,7 +185,8 @@ static int recallfs_index_answer(struct recallfs_sb_info *sbi, struct recallfs_d
 	} else {
 		ans->positive = e->flags & RECALLFS_ENTRY_POSITIVE;
 		ans->mode_only = e->flags & RECALLFS_ENTRY_MODE_ONLY;
-		ans->attr = e->attr;
+		if (ans->positive)
+			ans->attr = *recallfs_entry_attr(e);
 		ans->link = NULL;
 		/* A missing copy of the target only costs a lower readlink later. */
 		if (ans->positive && e->link_len)

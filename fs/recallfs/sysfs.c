@@ -198,6 +198,8 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr, cha
 	len += sysfs_emit_at(buf, len, "entries %lu\n", usage.entries);
 	len += sysfs_emit_at(buf, len, "directories %lu\n", usage.directories);
 	len += sysfs_emit_at(buf, len, "memory_bytes %lu\n", usage.memory_bytes);
+	len += sysfs_emit_at(buf, len, "entry_bytes %lu\n",
+			     usage.entries ? usage.entry_memory_bytes / usage.entries : 0);
 	len += sysfs_emit_at(buf, len, "journal_bytes %llu\n", recallfs_journal_bytes(sbi));
 	return recallfs_emit_counters(sbi, buf, len, recallfs_journal_stats,
 				      ARRAY_SIZE(recallfs_journal_stats));

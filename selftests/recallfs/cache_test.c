@@ -1841,6 +1841,38 @@ TEST_F(cache, sysfs_layout_and_bad_input)
 	EXPECT_NE(0, lstat(path, &st)) TH_LOG("%s still there after umount", path);
 }
 
+/* A PATH search records mostly negative entries: they must stay small. */
+TEST_F(cache, negative_entries_are_small)
+{
+	char path[PATH_MAX];
+	long long entries, memory, per_entry;
+	struct stat st;
+
+	REQUIRE_READY();
+	MOUNT_CACHE("");
+	{
+		STATS(before);
+		entries = STAT(before, "entries");
+		memory = STAT(before, "memory_bytes");
+	}
+	for (int i = 0; i < 2000; i++) {
+		xsnprintf(path, sizeof(path), "%s/libmissing%06d.so", self->mnt, i);
+		ASSERT_NE(0, lstat(path, &st));
+	}
+	{
+		STATS(after);
+		entries = STAT(after, "entries") - entries;
+		memory = STAT(after, "memory_bytes") - memory;
+		per_entry = STAT(after, "entry_bytes");
+	}
+	ASSERT_EQ(2000, entries) TH_LOG("2000 missing names recorded %lld entries", entries);
+	note("2000 negative entries: %lld bytes of index memory, %lld per entry; entry_bytes %lld\n",
+	     memory, memory / entries, per_entry);
+	EXPECT_GT(128, memory / entries) TH_LOG("a negative entry costs %lld bytes", memory / entries);
+	EXPECT_GT(128, per_entry);
+	UMOUNT_CACHE();
+}
+
 TEST_F(cache, max_entries_limit)
 {
 	struct workload w;
