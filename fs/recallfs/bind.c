@@ -209,12 +209,14 @@ static void recallfs_refresh_one(const struct path *path)
 }
 
 /*
- * After an invalidation of @path (relative to the mount root): make the
- * lower filesystem ask the server again about it and each directory above
- * it, with the caller's credentials, so that the next lookup below sees what
- * the server has now, whatever the lower mount's attribute-cache options.
+ * Before an invalidation of @path (relative to the mount root) takes
+ * effect: make the lower filesystem ask the server again about it (and,
+ * with @ancestors, each directory above it), with the caller's credentials,
+ * so that the next lookup below sees what the server has now, whatever the
+ * lower mount's attribute-cache options.
  */
-void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len)
+void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len,
+				bool ancestors)
 {
 	struct path cur = sbi->lower_root;
 	struct dentry *next;
@@ -222,7 +224,8 @@ void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, 
 
 	buf = kmemdup_nul(path, len, GFP_KERNEL);
 	dget(cur.dentry);
-	recallfs_refresh_one(&cur);
+	if (ancestors || !len)
+		recallfs_refresh_one(&cur);
 	for (rest = buf; buf && (name = strsep(&rest, "/")) != NULL;) {
 		struct qstr q = QSTR_INIT(name, strlen(name));
 
@@ -235,7 +238,8 @@ void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, 
 		cur.dentry = next;
 		if (!d_is_dir(next))
 			break;
-		recallfs_refresh_one(&cur);
+		if (ancestors || !rest)
+			recallfs_refresh_one(&cur);
 	}
 	dput(cur.dentry);
 	kfree(buf);

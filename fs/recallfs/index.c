@@ -265,12 +265,15 @@ static void recallfs_entry_unlink(struct recallfs_index *ix, struct recallfs_ent
 }
 
 /*
- * Record @rec (an ENTRY) in @dir, replacing an older entry for the name.
+ * Record @rec (an ENTRY) in @dir, replacing an older entry for the name, and
+ * with @journal append it to the journal while @dir's lock orders it: before
+ * any INVALIDATE of @dir (logged when @dir dies, under the same lock), so
+ * that replay never applies an entry after its directory's invalidation.
  * Returns 0, or -ENOSPC when max_entries is reached (counted, not an error
- * for the caller).
+ * for the caller), -ESTALE for a dead @dir.
  */
 int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
-		       const struct recallfs_record *rec)
+		       const struct recallfs_record *rec, bool journal)
 {
 	struct recallfs_index *ix = sbi->index;
 	struct recallfs_entry *e, *old;
@@ -313,7 +316,7 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 			kfree_rcu(old, rcu);
 			e = NULL;
 		}
-		goto out_unlock;
+		goto out_log;
 	}
 	err = rhashtable_insert_fast(&ix->entries, &e->node, recallfs_entry_params);
 	if (!err) {
@@ -322,6 +325,9 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 		recallfs_account_entry(ix, e, 1);
 		e = NULL;
 	}
+out_log:
+	if (!err && journal)
+		recallfs_journal_log(sbi, rec);
 out_unlock:
 	spin_unlock(&dir->lock);
 	kfree(e);
@@ -353,8 +359,13 @@ static void recallfs_dir_unlink_entries(struct recallfs_index *ix, struct recall
 	} while (more);
 }
 
-/* Kill @dir; false if it was dead already. Sleeps. */
-static bool recallfs_dir_kill(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
+/*
+ * Kill @dir; false if it was dead already. With @invalidate (a record for
+ * it), journal that when it dies, under its lock: after every record of its
+ * entries and state, before any of a successor's. Sleeps.
+ */
+static bool recallfs_dir_kill(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+			      const struct recallfs_record *invalidate)
 {
 	struct recallfs_index *ix = sbi->index;
 
@@ -365,6 +376,8 @@ static bool recallfs_dir_kill(struct recallfs_sb_info *sbi, struct recallfs_dir 
 	}
 	/* Dead: nothing is added to it any more (recallfs_entry_add checks). */
 	WRITE_ONCE(dir->dead, true);
+	if (invalidate)
+		recallfs_journal_log(sbi, invalidate);
 	spin_unlock(&dir->lock);
 	recallfs_dir_unlink_entries(ix, dir);
 
@@ -386,8 +399,7 @@ void recallfs_dir_forget(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
 	};
 
 	/* Only once: a late INVALIDATE would kill a successor recorded since. */
-	if (recallfs_dir_kill(sbi, dir))
-		recallfs_journal_log(sbi, &rec);
+	recallfs_dir_kill(sbi, dir, &rec);
 }
 
 static bool recallfs_path_in_tree(const struct recallfs_dir *dir, const char *top, u32 len)
@@ -426,9 +438,10 @@ static void recallfs_kill_tree(struct recallfs_sb_info *sbi, const char *path, u
 	rhashtable_walk_exit(&iter);
 
 	list_for_each_entry_safe(dir, next, &victims, kill_link) {
-		recallfs_dir_kill(sbi, dir);
-		if (refresh)
-			recallfs_refresh_lower_dir(sbi, dir->path, dir->path_len);
+		/* Refreshed first: a lookup after the kill must not relearn a stale state. */
+		if (refresh && dir->path_len != len)
+			recallfs_refresh_lower_dir(sbi, dir->path, dir->path_len, false);
+		recallfs_dir_kill(sbi, dir, NULL);
 		recallfs_dir_put(dir);
 		cond_resched();
 	}
@@ -442,14 +455,14 @@ static void recallfs_forget(struct recallfs_sb_info *sbi, const char *path, u32 
 	struct recallfs_dir *dir;
 
 	if (refresh)
-		recallfs_refresh_lower_dir(sbi, path, len);
+		recallfs_refresh_lower_dir(sbi, path, len, true);
 	if (tree) {
 		recallfs_kill_tree(sbi, path, len, refresh);
 		return;
 	}
 	dir = recallfs_dir_find(sbi, path, len);
 	if (dir) {
-		recallfs_dir_kill(sbi, dir);
+		recallfs_dir_kill(sbi, dir, NULL);
 		recallfs_dir_put(dir);
 	}
 }
@@ -495,8 +508,8 @@ static int recallfs_apply_entry(struct recallfs_sb_info *sbi, const struct recal
 	dir = recallfs_dir_get(sbi, rec->dir, rec->dir_len, &none, &created);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
-	err = recallfs_entry_add(sbi, dir, rec);
-	if (err == -ENOSPC) {
+	err = recallfs_entry_add(sbi, dir, rec, false);
+	if (err && err != -ESTALE) {
 		/* A directory that lost an entry is not complete, whatever came before. */
 		spin_lock(&dir->lock);
 		dir->lost_entries = true;
@@ -568,6 +581,23 @@ void recallfs_dir_to_state_record(const struct recallfs_dir *dir, struct recallf
 		.fh_len = dir->fh_len,
 		.fh = dir->fh,
 	};
+}
+
+bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
+{
+	struct recallfs_record rec;
+	bool complete;
+
+	spin_lock(&dir->lock);
+	complete = !dir->dead && !dir->lost_entries;
+	if (complete) {
+		WRITE_ONCE(dir->complete, true);
+		/* Under the lock: never after the directory's INVALIDATE. */
+		recallfs_dir_to_state_record(dir, &rec);
+		recallfs_journal_log(sbi, &rec);
+	}
+	spin_unlock(&dir->lock);
+	return complete;
 }
 
 static int recallfs_dir_for_each(struct recallfs_dir *dir,

@@ -253,7 +253,8 @@ struct dentry *recallfs_lower_bind(struct dentry *dentry);
 struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir, struct dentry *dentry);
 struct inode *recallfs_bind_inode(struct inode *inode, bool may_block);
 int recallfs_lower_path(struct dentry *dentry, struct path *path);
-void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len);
+void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len,
+				bool ancestors);
 
 /* trust.c: what may be answered without asking the lower filesystem */
 bool recallfs_dir_cacheable(struct dentry *lower_dir, const struct kstat *stat);
@@ -324,7 +325,9 @@ struct recallfs_entry *recallfs_entry_find(struct recallfs_sb_info *sbi,
 					   const struct recallfs_dir *dir,
 					   const char *name, u32 len);
 int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
-		       const struct recallfs_record *rec);
+		       const struct recallfs_record *rec, bool journal);
+/* Mark @dir complete, journaling its state in order; false if it is dead or lost entries. */
+bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir *dir);
 void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_record *rec);
 void recallfs_dir_to_state_record(const struct recallfs_dir *dir, struct recallfs_record *rec);
 int recallfs_index_create(struct recallfs_sb_info *sbi);

@@ -66,7 +66,6 @@ void recallfs_journal_layout_checks(void)
 
 /* ---- records ---- */
 
-/* Bytes of the type-specific fixed part, or -1 for a type this code does not know. */
 /*
  * A recorded object's file type becomes an inode's and is part of its
  * identity, with its inode number: only the seven POSIX types (octal, as
@@ -88,6 +87,7 @@ static int recallfs_attr_valid(const struct recallfs_attr *attr)
 	}
 }
 
+/* Bytes of the type-specific fixed part, or -1 for a type this code does not know. */
 static int recallfs_rec_fixed_size(__u16 type, __u16 flags)
 {
 	switch (type) {
@@ -141,9 +141,11 @@ static int recallfs_rec_valid(const struct recallfs_record *rec)
 {
 	if (!recallfs_dir_ok(rec->dir, rec->dir_len))
 		return 0;
+	/* What the decoder would refuse is never written: it would cut the journal there. */
 	if (rec->type == RECALLFS_REC_ENTRY)
 		return recallfs_name_ok(rec->name, rec->name_len) &&
-		       rec->link_len <= RECALLFS_JOURNAL_LINK_MAX && rec->fh_len == 0;
+		       rec->link_len <= RECALLFS_JOURNAL_LINK_MAX && rec->fh_len == 0 &&
+		       (!(rec->flags & RECALLFS_ENTRY_POSITIVE) || recallfs_attr_valid(&rec->attr));
 	/* Only entries have a name or a link; only directories a file handle. */
 	if (rec->type == RECALLFS_REC_DIR)
 		return rec->name_len == 0 && rec->link_len == 0 &&

@@ -328,10 +328,8 @@ static void recallfs_record_lookup(struct recallfs_sb_info *sbi, struct dentry *
 	}
 	rec.dir = dir->path;
 	rec.dir_len = dir->path_len;
-	if (!recallfs_entry_add(sbi, dir, &rec)) {
-		recallfs_journal_log(sbi, &rec);
+	if (!recallfs_entry_add(sbi, dir, &rec, true))
 		dentry->d_time = dir->gen;
-	}
 out:
 	recallfs_dir_put(dir);
 }
@@ -368,7 +366,6 @@ static int recallfs_record_listed(struct recallfs_sb_info *sbi, struct recallfs_
 	};
 	struct recallfs_entry *e;
 	bool known;
-	int err;
 
 	rcu_read_lock();
 	e = recallfs_entry_find(sbi, dir, n->name, n->len);
@@ -376,10 +373,7 @@ static int recallfs_record_listed(struct recallfs_sb_info *sbi, struct recallfs_
 	rcu_read_unlock();
 	if (known)
 		return 0;
-	err = recallfs_entry_add(sbi, dir, &rec);
-	if (!err)
-		recallfs_journal_log(sbi, &rec);
-	return err;
+	return recallfs_entry_add(sbi, dir, &rec, true);
 }
 
 /* The lower directory's change stamp as the lower filesystem has it now (forced). */
@@ -409,7 +403,6 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dir_dentry->d_sb);
 	const struct recallfs_listed_name *n;
 	struct recallfs_stamp after;
-	struct recallfs_record rec;
 	struct recallfs_dir *dir;
 	size_t off;
 
@@ -419,8 +412,13 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 	if (!dir)
 		return;
 	if (!recallfs_stamp_equal(&dir->stamp, before)) {
-		/* Its entries are of another state of the directory. */
-		recallfs_dir_forget(sbi, dir);
+		/*
+		 * Its entries are of another state of the directory: not
+		 * complete. Verify mode forgets them (as a stamp check would);
+		 * immutable records stay until an admin invalidates.
+		 */
+		if (recallfs_mode(sbi) == RECALLFS_MODE_VERIFY)
+			recallfs_dir_forget(sbi, dir);
 		goto out;
 	}
 	for (off = 0; off < listing->used;
@@ -429,11 +427,7 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 		if (recallfs_record_listed(sbi, dir, n))
 			goto out;	/* a listing cut short is not complete */
 	}
-	spin_lock(&dir->lock);
-	WRITE_ONCE(dir->complete, !dir->dead && !dir->lost_entries);
-	spin_unlock(&dir->lock);
-	recallfs_dir_to_state_record(dir, &rec);
-	recallfs_journal_log(sbi, &rec);
+	recallfs_dir_set_complete(sbi, dir);
 out:
 	recallfs_dir_put(dir);
 }
@@ -471,8 +465,7 @@ static void recallfs_update_entry(struct dentry *dentry, const char *link, u16 f
 		rec.flags |= flags;
 		rec.link = link;
 		rec.link_len = link ? strlen(link) : 0;
-		if (!recallfs_entry_add(sbi, dir, &rec))
-			recallfs_journal_log(sbi, &rec);
+		recallfs_entry_add(sbi, dir, &rec, true);
 	}
 	recallfs_dir_put(dir);
 out:

@@ -87,6 +87,7 @@ static int recallfs_make_root(struct super_block *sb)
 	if (!sb->s_root)
 		return -ENOMEM;
 	sb->s_root->d_fsdata = dget(lower_root);
+	sb->s_root->d_time = 0;		/* not answered by the index */
 	recallfs_record_root_attr(sb->s_root);
 	return 0;
 }
