@@ -200,7 +200,7 @@ int recallfs_lower_path(struct dentry *dentry, struct path *path)
 	return 0;
 }
 
-/* A forced getattr: NFS asks the server and, if the directory changed, drops what it cached below. */
+/* A forced getattr: the lower filesystem asks the server for the directory now. */
 static void recallfs_refresh_one(const struct path *path)
 {
 	struct kstat stat;
@@ -208,15 +208,9 @@ static void recallfs_refresh_one(const struct path *path)
 	vfs_getattr(path, &stat, STATX_BASIC_STATS, AT_STATX_FORCE_SYNC);
 }
 
-/*
- * Before an invalidation of @path (relative to the mount root) takes
- * effect: make the lower filesystem ask the server again about it (and,
- * with @ancestors, each directory above it), with the caller's credentials,
- * so that the next lookup below sees what the server has now, whatever the
- * lower mount's attribute-cache options.
- */
-void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len,
-				bool ancestors)
+/* Walk @path on the lower, refreshing as recallfs_refresh_lower_dir() says; its last dentry. */
+static struct dentry *recallfs_refresh_walk(struct recallfs_sb_info *sbi, const char *path,
+					    u32 len, bool ancestors)
 {
 	struct path cur = sbi->lower_root;
 	struct dentry *next;
@@ -241,6 +235,37 @@ void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, 
 		if (ancestors || !rest)
 			recallfs_refresh_one(&cur);
 	}
-	dput(cur.dentry);
 	kfree(buf);
+	return cur.dentry;
+}
+
+/*
+ * Before an invalidation of @path (relative to the mount root) takes
+ * effect: make the lower filesystem ask the server again about it (and,
+ * with @ancestors, each directory above it), with the caller's credentials,
+ * so that the next lookup below sees what the server has now, whatever the
+ * lower mount's attribute-cache options.
+ */
+void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len,
+				bool ancestors)
+{
+	struct dentry *dir = recallfs_refresh_walk(sbi, path, len, ancestors);
+
+	dput(dir);
+}
+
+/*
+ * After an invalidation took effect and recallfs dropped its dentries (which
+ * pin lower ones): drop the lower filesystem's unused dentries below @path
+ * too. A forced getattr is not always enough for NFS to distrust a cached
+ * negative dentry (seen with NFSv4.2 on 7.x); a dentry that is gone is looked
+ * up again.
+ */
+void recallfs_prune_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len)
+{
+	struct dentry *dir = recallfs_refresh_walk(sbi, path, len, false);
+
+	if (dir && d_is_dir(dir))
+		shrink_dcache_parent(dir);
+	dput(dir);
 }

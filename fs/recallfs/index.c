@@ -487,6 +487,7 @@ int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tre
 	recallfs_journal_log(sbi, &rec);
 	/* Dentries of dead directories fail d_revalidate; free the unused ones now. */
 	shrink_dcache_sb(sbi->sb);
+	recallfs_prune_lower_dir(sbi, path, len);
 	/*
 	 * Durable at once: a crash must not bring the forgotten entries back.
 	 * If it cannot be, the journal must not bring them back either, and

@@ -255,6 +255,7 @@ struct inode *recallfs_bind_inode(struct inode *inode, bool may_block);
 int recallfs_lower_path(struct dentry *dentry, struct path *path);
 void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len,
 				bool ancestors);
+void recallfs_prune_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len);
 
 /* trust.c: what may be answered without asking the lower filesystem */
 bool recallfs_dir_cacheable(struct dentry *lower_dir, const struct kstat *stat);
