@@ -28,6 +28,11 @@ enum recallfs_record_type {
  * the lower inode answers a permission question that depends on the caller.
  */
 #define RECALLFS_ENTRY_MODE_ONLY	0x0004
+/*
+ * Written by compaction for an entry that was used again after it was
+ * recorded: replay queues it with those an eviction keeps longest.
+ */
+#define RECALLFS_ENTRY_HOT		0x0008
 /* flags of RECALLFS_REC_DIR */
 #define RECALLFS_DIR_COMPLETE	0x0001	/* every name of the directory is recorded */
 /* flags of RECALLFS_REC_INVALIDATE */

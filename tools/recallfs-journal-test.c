@@ -53,7 +53,13 @@ static struct recallfs_record sample(int k)
 	struct recallfs_record r;
 
 	memset(&r, 0, sizeof(r));
-	switch (k % 6) {
+	switch (k % 7) {
+	case 6:	/* negative entry that compaction found in use */
+		r.type = RECALLFS_REC_ENTRY;
+		r.flags = RECALLFS_ENTRY_HOT;
+		r.dir = "usr/lib";
+		r.name = "libc.so.7";
+		break;
 	case 0:	/* negative entry */
 		r.type = RECALLFS_REC_ENTRY;
 		r.dir = "usr/lib/python3/site-packages";

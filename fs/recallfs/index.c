@@ -8,6 +8,12 @@
  * inserts take only a bucket lock and the directory's own spinlock. Entries
  * never change once inserted; a newer result for the same name replaces the
  * entry. Directories and entries are freed after an RCU grace period.
+ *
+ * At max_entries, entries are evicted: two queues, probation and protected (a segmented LRU with a
+ * second chance). An entry answered again is marked used, and when its turn
+ * comes it moves to protected instead of going. So a scan of names nobody
+ * asks for twice evicts only its own kind, and the working set stays.
+ * Compaction keeps that knowledge (RECALLFS_ENTRY_HOT) and drops the evicted.
  */
 #include <linux/jhash.h>
 #include <linux/rhashtable.h>
@@ -22,8 +28,21 @@ struct recallfs_index {
 	atomic_long_t nr_dirs;
 	atomic_long_t memory;
 	atomic_long_t entry_memory;	/* the part of memory that entries hold */
+	atomic_long_t evicted_unjournaled;	/* see recallfs_index_evicted_unjournaled() */
 	struct mutex invalidate_lock;	/* serializes whole-table walks */
+	spinlock_t lru_lock;		/* the queues; nests inside a directory's lock */
+	struct list_head probation;	/* oldest first */
+	struct list_head protected;	/* oldest first */
+	unsigned long nr_protected;
 };
+
+/* Protected holds at most this share of max_entries: new names always find room. */
+#define RECALLFS_PROTECTED_SHARE(max)	((max) / 4 * 3)
+/*
+ * Entries looked at per eviction (under lru_lock) before giving up: enough to
+ * move a long run of entries in use at the head of probation to protected.
+ */
+#define RECALLFS_EVICT_SCAN		512
 
 struct recallfs_key {
 	const void *scope;		/* entries: the directory; dirs: NULL */
@@ -99,6 +118,9 @@ int recallfs_index_create(struct recallfs_sb_info *sbi)
 	if (!ix)
 		return -ENOMEM;
 	mutex_init(&ix->invalidate_lock);
+	spin_lock_init(&ix->lru_lock);
+	INIT_LIST_HEAD(&ix->probation);
+	INIT_LIST_HEAD(&ix->protected);
 	err = rhashtable_init(&ix->dirs, &recallfs_dir_params);
 	if (err)
 		goto out_free;
@@ -185,8 +207,9 @@ static unsigned long recallfs_next_dir_gen(void)
 {
 	unsigned long gen;
 
+	/* Even: the low bit of a dentry's d_time is RECALLFS_DENTRY_USED. */
 	do {
-		gen = atomic_long_inc_return(&recallfs_dir_generation);
+		gen = atomic_long_add_return(2, &recallfs_dir_generation);
 	} while (!gen);
 	return gen;
 }
@@ -255,13 +278,60 @@ static void recallfs_account_entry(struct recallfs_index *ix, const struct recal
 	atomic_long_add(bytes, &ix->entry_memory);
 }
 
-static void recallfs_entry_unlink(struct recallfs_index *ix, struct recallfs_entry *e)
+/* Put @e at the young end of @queue; lru_lock held. */
+static void recallfs_lru_queue(struct recallfs_index *ix, struct recallfs_entry *e, u8 queue)
+{
+	if (e->queue == RECALLFS_LRU_PROTECTED)
+		ix->nr_protected--;
+	if (queue == RECALLFS_LRU_PROTECTED)
+		ix->nr_protected++;
+	list_move_tail(&e->lru, queue == RECALLFS_LRU_PROTECTED ? &ix->protected : &ix->probation);
+	e->queue = queue;
+	WRITE_ONCE(e->used, false);
+}
+
+static void __recallfs_lru_del(struct recallfs_index *ix, struct recallfs_entry *e)
+{
+	if (e->queue == RECALLFS_LRU_PROTECTED)
+		ix->nr_protected--;
+	list_del_init(&e->lru);
+	e->queue = RECALLFS_LRU_NONE;
+}
+
+static void recallfs_lru_del(struct recallfs_index *ix, struct recallfs_entry *e)
+{
+	spin_lock(&ix->lru_lock);
+	__recallfs_lru_del(ix, e);
+	spin_unlock(&ix->lru_lock);
+}
+
+/* Queue new entry @e: protected if @hot (it, or the entry it replaces, was in use). */
+static void recallfs_lru_add(struct recallfs_index *ix, struct recallfs_entry *e, bool hot)
+{
+	spin_lock(&ix->lru_lock);
+	recallfs_lru_queue(ix, e, hot ? RECALLFS_LRU_PROTECTED : RECALLFS_LRU_PROBATION);
+	spin_unlock(&ix->lru_lock);
+}
+
+static bool recallfs_entry_hot(const struct recallfs_entry *e)
+{
+	return READ_ONCE(e->queue) == RECALLFS_LRU_PROTECTED || READ_ONCE(e->used);
+}
+
+/* Take @e out of the table, its directory and the count; its queue is the caller's. */
+static void recallfs_entry_remove(struct recallfs_index *ix, struct recallfs_entry *e)
 {
 	rhashtable_remove_fast(&ix->entries, &e->node, recallfs_entry_params);
 	list_del(&e->dir_link);
 	atomic_long_dec(&ix->nr_entries);
 	recallfs_account_entry(ix, e, -1);
 	kfree_rcu(e, rcu);
+}
+
+static void recallfs_entry_unlink(struct recallfs_index *ix, struct recallfs_entry *e)
+{
+	recallfs_lru_del(ix, e);
+	recallfs_entry_remove(ix, e);
 }
 
 /*
@@ -280,7 +350,8 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 	size_t size;
 	int err = 0;
 
-	if (atomic_long_read(&ix->nr_entries) >= sbi->max_entries) {
+	if (atomic_long_read(&ix->nr_entries) >= sbi->max_entries &&
+	    !recallfs_index_evict(sbi, 1)) {
 		recallfs_count(sbi, RECALLFS_NOT_ADMITTED);
 		return -ENOSPC;
 	}
@@ -291,7 +362,8 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 	if (!e)
 		return -ENOMEM;
 	e->dir = dir;
-	e->flags = rec->flags;
+	e->flags = rec->flags & ~RECALLFS_ENTRY_HOT;
+	INIT_LIST_HEAD(&e->lru);
 	e->name_len = rec->name_len;
 	memcpy(e->name, rec->name, rec->name_len);
 	e->link_len = rec->link_len;
@@ -313,6 +385,9 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 			list_replace(&old->dir_link, &e->dir_link);
 			recallfs_account_entry(ix, old, -1);
 			recallfs_account_entry(ix, e, 1);
+			recallfs_lru_add(ix, e, recallfs_entry_hot(old) ||
+					 (rec->flags & RECALLFS_ENTRY_HOT));
+			recallfs_lru_del(ix, old);
 			kfree_rcu(old, rcu);
 			e = NULL;
 		}
@@ -323,6 +398,7 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 		list_add_tail(&e->dir_link, &dir->entries);
 		atomic_long_inc(&ix->nr_entries);
 		recallfs_account_entry(ix, e, 1);
+		recallfs_lru_add(ix, e, rec->flags & RECALLFS_ENTRY_HOT);
 		e = NULL;
 	}
 out_log:
@@ -332,6 +408,90 @@ out_unlock:
 	spin_unlock(&dir->lock);
 	kfree(e);
 	return err;
+}
+
+/*
+ * Demote the oldest protected entries beyond protected's share to probation,
+ * giving one in use another round instead; lru_lock held.
+ */
+static void recallfs_lru_balance(struct recallfs_sb_info *sbi, struct recallfs_index *ix)
+{
+	unsigned long share = RECALLFS_PROTECTED_SHARE(sbi->max_entries);
+	unsigned int budget = RECALLFS_EVICT_SCAN;
+	struct recallfs_entry *e;
+
+	while (ix->nr_protected > share && budget--) {
+		e = list_first_entry(&ix->protected, struct recallfs_entry, lru);
+		recallfs_lru_queue(ix, e, READ_ONCE(e->used) ? RECALLFS_LRU_PROTECTED :
+				   RECALLFS_LRU_PROBATION);
+	}
+}
+
+/*
+ * Evict @e if its directory's lock can be had now (lru_lock held: the usual
+ * order is the other way round). A positive entry leaves a hole in a complete
+ * listing: the directory is no longer complete. A negative one does not.
+ */
+static bool recallfs_evict_one(struct recallfs_sb_info *sbi, struct recallfs_entry *e)
+{
+	struct recallfs_index *ix = sbi->index;
+	struct recallfs_dir *dir = e->dir;
+
+	if (!spin_trylock(&dir->lock))
+		return false;
+	if (e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED)) {
+		dir->lost_entries = true;
+		WRITE_ONCE(dir->complete, false);
+	}
+	__recallfs_lru_del(ix, e);
+	recallfs_entry_remove(ix, e);
+	spin_unlock(&dir->lock);
+	return true;
+}
+
+unsigned long recallfs_index_evict(struct recallfs_sb_info *sbi, unsigned long nr)
+{
+	struct recallfs_index *ix = sbi->index;
+	unsigned int budget = RECALLFS_EVICT_SCAN;
+	struct recallfs_entry *e;
+	unsigned long evicted = 0;
+
+	spin_lock(&ix->lru_lock);
+	while (evicted < nr && budget--) {
+		if (!list_empty(&ix->probation))
+			e = list_first_entry(&ix->probation, struct recallfs_entry, lru);
+		else if (!list_empty(&ix->protected))
+			e = list_first_entry(&ix->protected, struct recallfs_entry, lru);
+		else
+			break;
+		if (READ_ONCE(e->used)) {
+			/* Its second chance: protected, and the oldest there may step down. */
+			recallfs_lru_queue(ix, e, RECALLFS_LRU_PROTECTED);
+			recallfs_lru_balance(sbi, ix);
+		} else if (recallfs_evict_one(sbi, e)) {
+			evicted++;
+		} else {
+			list_move_tail(&e->lru, e->queue == RECALLFS_LRU_PROTECTED ?
+				       &ix->protected : &ix->probation);
+		}
+	}
+	spin_unlock(&ix->lru_lock);
+	if (evicted) {
+		recallfs_count_add(sbi, RECALLFS_EVICTED, evicted);
+		atomic_long_add(evicted, &ix->evicted_unjournaled);
+	}
+	return evicted;
+}
+
+unsigned long recallfs_index_evicted_unjournaled(struct recallfs_sb_info *sbi)
+{
+	return atomic_long_read(&sbi->index->evicted_unjournaled);
+}
+
+/* A compaction wrote the live entries after @evicted evictions had happened. */
+void recallfs_index_journal_caught_up(struct recallfs_sb_info *sbi, unsigned long evicted)
+{
+	atomic_long_sub(evicted, &sbi->index->evicted_unjournaled);
 }
 
 /* Forget @dir and its entries; lookups holding it see it dead. */
@@ -565,6 +725,8 @@ void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_re
 		.link = e->link_len ? e->name + e->name_len + 1 : NULL,
 		.link_len = e->link_len,
 	};
+	if (recallfs_entry_hot(e))
+		rec->flags |= RECALLFS_ENTRY_HOT;
 	if (e->flags & RECALLFS_ENTRY_POSITIVE)
 		rec->attr = *recallfs_entry_attr(e);
 }

@@ -47,6 +47,7 @@ enum recallfs_counter {
 	RECALLFS_REVALIDATIONS,		/* directory change-stamp checks (verify mode) */
 	RECALLFS_INVALIDATIONS,		/* directories forgotten (sysfs or changed stamp) */
 	RECALLFS_NOT_ADMITTED,		/* entries not recorded: max_entries reached */
+	RECALLFS_EVICTED,		/* entries evicted for new ones or under memory pressure */
 	RECALLFS_JOURNAL_RECORDS,	/* records appended to the journal */
 	RECALLFS_JOURNAL_REPLAYED,	/* records applied at mount */
 	RECALLFS_JOURNAL_TRUNCATED,	/* bytes cut from a torn or corrupt tail */
@@ -133,10 +134,13 @@ struct recallfs_entry {
 	struct rhash_head node;		/* in the index, keyed by (dir, name) */
 	struct rcu_head rcu;
 	struct list_head dir_link;	/* in dir->entries */
+	struct list_head lru;		/* in an eviction queue; under the index's lru_lock */
 	struct recallfs_dir *dir;	/* lives as long as the entry is in the index */
-	u16 flags;			/* RECALLFS_ENTRY_* */
+	u16 flags;			/* RECALLFS_ENTRY_* but HOT */
 	u16 name_len;
 	u32 link_len;
+	u8 queue;			/* enum recallfs_lru_queue; under lru_lock */
+	bool used;			/* used again since it entered its queue */
 	char name[];			/* name, NUL, symlink target, NUL, [attributes] */
 };
 
@@ -158,6 +162,17 @@ static inline struct recallfs_attr *recallfs_entry_attr(const struct recallfs_en
 	return (struct recallfs_attr *)((char *)e + recallfs_entry_attr_offset(e->name_len,
 										e->link_len));
 }
+
+/*
+ * Eviction queues (index.c): an entry enters probation; used again, it moves
+ * to protected when its turn to go comes. A one-off scan of names never used
+ * twice thus pushes out only its own kind.
+ */
+enum recallfs_lru_queue {
+	RECALLFS_LRU_NONE,
+	RECALLFS_LRU_PROBATION,
+	RECALLFS_LRU_PROTECTED,
+};
 
 /* What is known of a lower object's ACL (trust.c). */
 enum recallfs_acl_state {
@@ -185,13 +200,21 @@ struct recallfs_inode {
 
 /*
  * d_time of a dentry whose answer came from, or was recorded in, the index:
- * the generation of the index directory that answered it (never 0), so that
- * it is not taken for an answer of a later state of that directory. 0 for
- * dentries the index did not answer.
+ * the generation of the index directory that answered it (even, never 0), so
+ * that it is not taken for an answer of a later state of that directory, and
+ * RECALLFS_DENTRY_USED once its entry was told it is in use. 0 for dentries
+ * the index did not answer.
  */
+#define RECALLFS_DENTRY_USED	1UL
+
 static inline bool recallfs_dentry_indexed(const struct dentry *dentry)
 {
 	return READ_ONCE(dentry->d_time) != 0;
+}
+
+static inline unsigned long recallfs_dentry_gen(const struct dentry *dentry)
+{
+	return READ_ONCE(dentry->d_time) & ~RECALLFS_DENTRY_USED;
 }
 
 static inline struct recallfs_sb_info *RECALLFS_SB(const struct super_block *sb)
@@ -327,6 +350,17 @@ struct recallfs_entry *recallfs_entry_find(struct recallfs_sb_info *sbi,
 					   const char *name, u32 len);
 int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 		       const struct recallfs_record *rec, bool journal);
+/* @e answered again (caller holds rcu_read_lock()): keep it over entries used once. */
+static inline void recallfs_entry_used(struct recallfs_entry *e)
+{
+	if (!READ_ONCE(e->used))
+		WRITE_ONCE(e->used, true);
+}
+/* Evict up to @nr entries, those used once first; returns how many went. */
+unsigned long recallfs_index_evict(struct recallfs_sb_info *sbi, unsigned long nr);
+/* Entries evicted since the journal last held only live ones (compaction clears). */
+unsigned long recallfs_index_evicted_unjournaled(struct recallfs_sb_info *sbi);
+void recallfs_index_journal_caught_up(struct recallfs_sb_info *sbi, unsigned long evicted);
 /* Mark @dir complete, journaling its state in order; false if it is dead or lost entries. */
 bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir *dir);
 void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_record *rec);

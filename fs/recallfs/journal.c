@@ -845,6 +845,7 @@ static struct file *recallfs_journal_create_compact(struct recallfs_journal *j)
  */
 static int recallfs_journal_compact_locked(struct recallfs_journal *j)
 {
+	unsigned long evicted = recallfs_index_evicted_unjournaled(j->sbi);
 	struct recallfs_snapshot s;
 	char *compact_name;
 	struct file *file;
@@ -878,6 +879,7 @@ static int recallfs_journal_compact_locked(struct recallfs_journal *j)
 	j->file = file;
 	j->end = end;
 	j->next_compact_check = max_t(loff_t, 2 * end, RECALLFS_COMPACT_MIN);
+	recallfs_index_journal_caught_up(j->sbi, evicted);
 out_free:
 	kvfree(s.buf);
 out_warn:
@@ -996,6 +998,12 @@ void recallfs_journal_close(struct recallfs_sb_info *sbi)
 	if (!j)
 		return;
 	recallfs_journal_sync(sbi);
+	/*
+	 * Replay would bring evicted entries back, in journal order, where they
+	 * could push out what the eviction kept: leave only the live ones.
+	 */
+	if (recallfs_index_evicted_unjournaled(sbi))
+		recallfs_journal_compact(sbi);
 	spin_lock(&j->pending_lock);
 	j->stopped = true;
 	spin_unlock(&j->pending_lock);

@@ -329,7 +329,7 @@ static int recallfs_decode_body(const struct recallfs_journal_rec_head *head,
 		}
 		/* Positive (with attributes) or listed (without), not both. */
 		if ((rec->flags & ~(RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED |
-				    RECALLFS_ENTRY_MODE_ONLY)) ||
+				    RECALLFS_ENTRY_MODE_ONLY | RECALLFS_ENTRY_HOT)) ||
 		    (rec->flags & RECALLFS_ENTRY_POSITIVE && rec->flags & RECALLFS_ENTRY_LISTED) ||
 		    (rec->flags & RECALLFS_ENTRY_MODE_ONLY && !(rec->flags & RECALLFS_ENTRY_POSITIVE)))
 			return RECALLFS_DECODE_CORRUPT;

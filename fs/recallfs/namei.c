@@ -183,6 +183,7 @@ static int recallfs_index_answer(struct recallfs_sb_info *sbi, struct recallfs_d
 	} else if (e->flags & RECALLFS_ENTRY_LISTED) {
 		known = 0;	/* it exists, but its attributes are not recorded */
 	} else {
+		recallfs_entry_used(e);
 		ans->positive = e->flags & RECALLFS_ENTRY_POSITIVE;
 		ans->mode_only = e->flags & RECALLFS_ENTRY_MODE_ONLY;
 		if (ans->positive)
@@ -243,7 +244,8 @@ static struct dentry *recallfs_lookup_indexed(struct recallfs_sb_info *sbi,
 	} else {
 		recallfs_count(sbi, RECALLFS_NEGATIVE_HITS);
 	}
-	dentry->d_time = gen;
+	/* A recorded entry that answers is in use (a complete listing's inference is not). */
+	dentry->d_time = gen | RECALLFS_DENTRY_USED;
 	res = d_splice_alias(inode, dentry);
 	if (inode && S_ISDIR(inode->i_mode) && !IS_ERR(res))
 		recallfs_attach_dir(res ? res : dentry);
@@ -596,10 +598,28 @@ static int recallfs_revalidate_bound(struct dentry *dentry, struct dentry *lower
  * its parent's, alive and trusted: an answer of a forgotten state of the
  * directory is stale even when a new state was recorded since.
  */
+/*
+ * An indexed dentry found valid again: its entry is in use. Told once per
+ * dentry; the name is read under d_lock (in RCU walk it may be moving).
+ * Caller holds rcu_read_lock() and has checked that @dir answered @dentry.
+ */
+static void recallfs_note_dentry_use(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+				     struct dentry *dentry, unsigned long gen)
+{
+	struct recallfs_entry *e;
+
+	spin_lock(&dentry->d_lock);
+	e = recallfs_entry_find(sbi, dir, (const char *)dentry->d_name.name, dentry->d_name.len);
+	if (e)
+		recallfs_entry_used(e);
+	spin_unlock(&dentry->d_lock);
+	cmpxchg(&dentry->d_time, gen, gen | RECALLFS_DENTRY_USED);
+}
+
 static int recallfs_revalidate_indexed(struct recallfs_sb_info *sbi, struct dentry *dentry,
 				       unsigned int flags)
 {
-	unsigned long gen = READ_ONCE(dentry->d_time);
+	unsigned long gen = recallfs_dentry_gen(dentry);
 	struct dentry *parent = READ_ONCE(dentry->d_parent);
 	struct inode *dir_inode = d_inode_rcu(parent);
 	struct recallfs_dir *dir;
@@ -616,6 +636,8 @@ static int recallfs_revalidate_indexed(struct recallfs_sb_info *sbi, struct dent
 		valid = 1;
 	else
 		valid = -EAGAIN;	/* its stamp must be checked */
+	if (valid == 1 && !(READ_ONCE(dentry->d_time) & RECALLFS_DENTRY_USED))
+		recallfs_note_dentry_use(sbi, dir, dentry, gen);
 	rcu_read_unlock();
 	if (valid != -EAGAIN)
 		return valid;

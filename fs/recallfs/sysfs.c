@@ -166,6 +166,7 @@ static const struct recallfs_stat_counter recallfs_lookup_stats[] = {
 	{ "revalidations",	RECALLFS_REVALIDATIONS },
 	{ "invalidations",	RECALLFS_INVALIDATIONS },
 	{ "not_admitted",	RECALLFS_NOT_ADMITTED },
+	{ "evicted",		RECALLFS_EVICTED },
 };
 
 static const struct recallfs_stat_counter recallfs_journal_stats[] = {

@@ -3,13 +3,16 @@
 # kernel under QEMU, serve a test tree over NFSv3 and NFSv4.2 inside the guest and run the
 # selftests on top of both. Runs as root; installs what it needs.
 #
-# usage: check.sh [SUITE...]          default: bullseye bookworm trixie sid
+# usage: check.sh [SUITE...]          default: bullseye bookworm trixie sid trixie-debug
 #        check.sh --shell SUITE       build, boot with NFS up and recallfs loaded, then give
 #                                     an interactive shell on the console (Ctrl-A x quits)
 #        check.sh --sparse SUITE      only sparse, in that suite (`make sparse` without KDIR)
 # Each suite boots twice: the main boot runs every selftest and then phase 1 of the
 # journal-across-reboot test (cache_reboot_test) with its journal on an ext4 disk image;
 # a short second boot with the same image runs phase 2 ("SUITE reboot: ..." lines).
+# trixie-debug is the trixie folder booted with the debug kernel debug-kernel.sh builds
+# (KASAN, lockdep, kmemleak, ...), cached; it is built in the background while the first
+# suites run. Its guest also checks that kmemleak finds nothing after rmmod.
 # Output: one line per test ("SUITE: ok NAME", "SUITE nfs3: not ok 4 NAME", ...), one
 # summary line per suite, and as the last line "N passed, N failed". Exit 1 on failure.
 #
@@ -79,10 +82,11 @@ in_root() { # in_root ROOT PATH
 	esac
 }
 
-# Newest kernel in the suite folder that has both an image and headers.
+# Newest kernel in the suite folder that has both an image and headers (Debian's own: the
+# debug kernel in the trixie folder is the trixie-debug suite's).
 suite_kver() {
 	local root=$1 k
-	for k in $(ls "$root/lib/modules" | sort -rV); do
+	for k in $(ls "$root/lib/modules" | grep -v -- '-recallfs-debug$' | sort -rV); do
 		if [ -r "$root/boot/vmlinuz-$k" ] && [ -d "$(in_root "$root" "/lib/modules/$k/build")" ]; then
 			echo "$k"
 			return 0
@@ -328,11 +332,11 @@ run_vm() { # run_vm SUITE ROOT KVER TAG GUEST_ARG...
 	: >"$res"
 	t0=$(now)
 	if [ "${RECALLFS_VERBOSE:-0}" = 1 ]; then
-		VMRUN_RESULTS=$res "$here/vmrun.sh" "$root" "$kver" "$src_in/selftests/vm/guest.sh" \
-			"$vm_timeout" "$@" 2>&1 | tee "$console" || rc=$?
+		VMRUN_MEM=$vm_mem VMRUN_RESULTS=$res "$here/vmrun.sh" "$root" "$kver" \
+			"$src_in/selftests/vm/guest.sh" "$vm_timeout" "$@" 2>&1 | tee "$console" || rc=$?
 	else
-		VMRUN_RESULTS=$res "$here/vmrun.sh" "$root" "$kver" "$src_in/selftests/vm/guest.sh" \
-			"$vm_timeout" "$@" >"$console" 2>&1 || rc=$?
+		VMRUN_MEM=$vm_mem VMRUN_RESULTS=$res "$here/vmrun.sh" "$root" "$kver" \
+			"$src_in/selftests/vm/guest.sh" "$vm_timeout" "$@" >"$console" 2>&1 || rc=$?
 	fi
 	echo "$lab: VM ran $(($(now) - t0))s (qemu exit $rc), console: $console"
 	# The results channel is free of kernel messages; the console is the fallback.
@@ -362,23 +366,33 @@ make_journal_disk() { # make_journal_disk SUITE
 
 # Everything for one suite; every failure is a counted line, never an abort.
 run_suite() { # run_suite SUITE
-	local s=$1 root kver t0 ver="" built=1
+	local s=$1 root kver t0 ver="" built=1 vm_mem=2048 guest_args=()
 	pass=0 fail=0 dkms_guest=""
 	t0=$(now)
 	echo "=== suite $s"
-	if ! root=$("$here/suite-root.sh" "$s"); then
+	if [ "$s" = trixie-debug ]; then
+		if ! read -r root kver < <("$here/debug-kernel.sh" 2>>"$logs/debug-kernel.log") ||
+			[ -z "$kver" ]; then
+			result fail "$s" "debug kernel (debug-kernel.sh)"
+			show_log "$logs/debug-kernel.log"
+			suite_summary "$s" "?" "$t0"
+			return
+		fi
+		vm_mem=3072 # KASAN's shadow takes an eighth
+		guest_args+=(kmemleak)
+	elif ! root=$("$here/suite-root.sh" "$s"); then
 		result fail "$s" "suite folder (debootstrap)"
 		suite_summary "$s" "?" "$t0"
 		return
-	fi
-	if ! kver=$(suite_kver "$root"); then
+	elif ! kver=$(suite_kver "$root"); then
 		result fail "$s" "suite folder (no kernel with headers in $root)"
 		suite_summary "$s" "?" "$t0"
 		return
 	fi
 	echo "$s: suite folder ready after $(($(now) - t0))s"
-	# Serialize runs on one suite folder (it is shared and cached).
-	exec 8>"$cache/$s.run.lock"
+	# Serialize runs on one suite folder (it is shared and cached; trixie-debug shares
+	# trixie's).
+	exec 8>"$cache/${s%-debug}.run.lock"
 	flock 8
 	local tb
 	tb=$(now)
@@ -387,7 +401,6 @@ run_suite() { # run_suite SUITE
 	build_module "$s" "$root" "$kver" || built=0
 	[ "$built" = 0 ] || run_sparse "$s" "$root" "$kver"
 	build_selftests "$s" "$root" || built=0
-	local guest_args=()
 	if [ "$built" = 1 ] && [ "$s" = "$dkms_suite" ]; then
 		if ver=$(dkms_install "$s" "$root" "$kver"); then
 			guest_args+=(dkms)
@@ -497,7 +510,7 @@ main() {
 	-*) echo "usage: check.sh [--shell SUITE | --sparse SUITE | SUITE...]" >&2; exit 2 ;;
 	esac
 	local suites=("$@")
-	[ ${#suites[@]} -gt 0 ] || suites=(bullseye bookworm trixie sid)
+	[ ${#suites[@]} -gt 0 ] || suites=(bullseye bookworm trixie sid trixie-debug)
 	mkdir -p "$logs"
 	"$here/host-packages.sh"
 	case $mode in
@@ -511,8 +524,14 @@ main() {
 	# suite-root.sh locks per suite, so run_suite just waits for its folder.
 	(
 		for s in "${suites[@]:1}"; do
-			"$here/suite-root.sh" "$s" >"$logs/$s.suite-root.log" 2>&1 || true
+			[ "$s" = trixie-debug ] || "$here/suite-root.sh" "$s" >"$logs/$s.suite-root.log" 2>&1 || true
 		done
+		# The debug kernel's build (13 minutes on 2 cores when not cached) overlaps the
+		# first suites' VMs; run_suite trixie-debug waits for it on its lock.
+		if [[ " ${suites[*]} " == *" trixie-debug "* ]]; then
+			: >"$logs/debug-kernel.log"
+			"$here/debug-kernel.sh" >/dev/null 2>>"$logs/debug-kernel.log" || true
+		fi
 	) &
 	prefetch+=($!)
 	host_unit_tests

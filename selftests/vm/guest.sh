@@ -3,8 +3,10 @@
 # 9p): serves a generated software tree over NFS on loopback, mounts it over NFSv3 and
 # NFSv4.2, loads recallfs and runs the selftests against both mounts.
 #
-# usage: guest.sh [dkms] [notests] [only=TEST] [reboot1 | reboot2]
+# usage: guest.sh [dkms] [kmemleak] [notests] [only=TEST] [reboot1 | reboot2]
 #   dkms     first `modprobe recallfs` (the copy DKMS installed), then unload it
+#   kmemleak the kernel has kmemleak (the debug kernel): forget what boot leaked, and after
+#            the tests unload recallfs and require an empty scan
 #   notests  set everything up but run no selftest (for an interactive shell)
 #   only=T   run only the selftest binary T (a developer's quick run)
 #   reboot1  after the selftests, the first half of the journal-across-reboot test on the
@@ -27,11 +29,12 @@ tests_dir=$src/selftests/recallfs
 export_dir=/mnt/export
 squash_dir=/mnt/squash # a second export, with root_squash (trust_test)
 test_timeout=${RECALLFS_TEST_TIMEOUT:-900}
-dkms=0 notests=0 reboot=0 only=""
+dkms=0 kmemleak=0 notests=0 reboot=0 only=""
 disk_mnt=/mnt/disk disk_nfs=/mnt/nfsdisk
 for a in "$@"; do
 	case $a in
 	dkms) dkms=1 ;;
+	kmemleak) kmemleak=1 ;;
 	notests) notests=1 ;;
 	only=*) only=${a#only=} ;;
 	reboot1) reboot=1 ;;
@@ -239,6 +242,30 @@ nfs_stats() {
 		/proc/self/mountstats | sed 's/^/guest:   /'
 }
 
+kmemleak_file=/sys/kernel/debug/kmemleak
+
+# What boot and the NFS setup leaked is not ours: scan once and mark it reported.
+kmemleak_start() {
+	mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug || return 1
+	[ -w $kmemleak_file ] || { echo "no $kmemleak_file"; return 1; }
+	echo scan >$kmemleak_file && echo clear >$kmemleak_file
+}
+
+# After every recallfs mount is gone and the module unloaded, nothing it allocated may be
+# left unreferenced. kmemleak reports only objects older than 5 s: scan, wait, scan.
+kmemleak_after_rmmod() {
+	local report
+	if grep -q ' recallfs ' /proc/mounts; then
+		echo "recallfs still mounted:"
+		grep ' recallfs ' /proc/mounts
+		return 1
+	fi
+	rmmod recallfs || return 1
+	echo scan >$kmemleak_file && sleep 6 && echo scan >$kmemleak_file || return 1
+	report=$(cat $kmemleak_file) || return 1
+	[ -z "$report" ] || { printf '%s\n' "$report" | head -n 80; return 1; }
+}
+
 # insmod does not load dependencies: crc32c comes from module libcrc32c up to 6.x.
 load_recallfs() {
 	modprobe -q libcrc32c 2>/dev/null || true
@@ -265,6 +292,7 @@ main() {
 		step nfs-mount mount_nfs || notests=1
 	echo "guest: NFS ready at $(elapsed)s"
 	if [ "$dkms" = 1 ]; then step dkms-modprobe dkms_modprobe; fi
+	if [ "$kmemleak" = 1 ]; then step kmemleak-start kmemleak_start || kmemleak=0; fi
 	step insmod load_recallfs || notests=1
 	if [ "$notests" = 0 ]; then
 		local t
@@ -277,6 +305,10 @@ main() {
 		if [ "$reboot" = 1 ]; then
 			reboot_phase 1
 			echo "guest: reboot phase 1 done at $(elapsed)s"
+		fi
+		if [ "$kmemleak" = 1 ]; then
+			step kmemleak kmemleak_after_rmmod
+			echo "guest: kmemleak scan done at $(elapsed)s"
 		fi
 	fi
 	echo DMESG-BEGIN
