@@ -29,8 +29,9 @@ enum recallfs_record_type {
  */
 #define RECALLFS_ENTRY_MODE_ONLY	0x0004
 /*
- * Written by compaction for an entry that was used again after it was
- * recorded: replay queues it with those an eviction keeps longest.
+ * The entry was used again after it was recorded (written by compaction, and
+ * by updates of an entry in use): replay queues it with those an eviction
+ * keeps longest.
  */
 #define RECALLFS_ENTRY_HOT		0x0008
 /* flags of RECALLFS_REC_DIR */

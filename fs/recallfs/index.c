@@ -5,12 +5,13 @@
  * Directories are identified by their path from the mount root (so that the
  * journal can rebuild them) and hashed by it; entries are hashed by (directory,
  * name). Both tables are rhashtables: lookups run under RCU without locks,
- * inserts take only a bucket lock and the directory's own spinlock. Entries
- * never change once inserted; a newer result for the same name replaces the
+ * inserts take a bucket lock, the directory's own spinlock and the eviction
+ * queues' lock. What an entry records never changes once inserted (only its
+ * place in the queues does); a newer result for the same name replaces the
  * entry. Directories and entries are freed after an RCU grace period.
  *
- * At max_entries, entries are evicted: two queues, probation and protected (a segmented LRU with a
- * second chance). An entry answered again is marked used, and when its turn
+ * At max_entries, entries are evicted: two queues, probation and protected
+ * (a segmented LRU with a second chance). An entry answered again is marked used, and when its turn
  * comes it moves to protected instead of going. So a scan of names nobody
  * asks for twice evicts only its own kind, and the working set stays.
  * Compaction keeps that knowledge (RECALLFS_ENTRY_HOT) and drops the evicted.
@@ -286,7 +287,7 @@ static void recallfs_lru_queue(struct recallfs_index *ix, struct recallfs_entry 
 	if (queue == RECALLFS_LRU_PROTECTED)
 		ix->nr_protected++;
 	list_move_tail(&e->lru, queue == RECALLFS_LRU_PROTECTED ? &ix->protected : &ix->probation);
-	e->queue = queue;
+	WRITE_ONCE(e->queue, queue);
 	WRITE_ONCE(e->used, false);
 }
 
@@ -295,7 +296,7 @@ static void __recallfs_lru_del(struct recallfs_index *ix, struct recallfs_entry 
 	if (e->queue == RECALLFS_LRU_PROTECTED)
 		ix->nr_protected--;
 	list_del_init(&e->lru);
-	e->queue = RECALLFS_LRU_NONE;
+	WRITE_ONCE(e->queue, RECALLFS_LRU_NONE);
 }
 
 static void recallfs_lru_del(struct recallfs_index *ix, struct recallfs_entry *e)
@@ -305,11 +306,19 @@ static void recallfs_lru_del(struct recallfs_index *ix, struct recallfs_entry *e
 	spin_unlock(&ix->lru_lock);
 }
 
+static void recallfs_lru_balance(struct recallfs_sb_info *sbi, struct recallfs_index *ix,
+				 unsigned int *budget);
+
 /* Queue new entry @e: protected if @hot (it, or the entry it replaces, was in use). */
-static void recallfs_lru_add(struct recallfs_index *ix, struct recallfs_entry *e, bool hot)
+static void recallfs_lru_add(struct recallfs_sb_info *sbi, struct recallfs_entry *e, bool hot)
 {
+	struct recallfs_index *ix = sbi->index;
+	unsigned int budget = RECALLFS_EVICT_SCAN;
+
 	spin_lock(&ix->lru_lock);
 	recallfs_lru_queue(ix, e, hot ? RECALLFS_LRU_PROTECTED : RECALLFS_LRU_PROBATION);
+	if (hot)
+		recallfs_lru_balance(sbi, ix, &budget);
 	spin_unlock(&ix->lru_lock);
 }
 
@@ -334,6 +343,18 @@ static void recallfs_entry_unlink(struct recallfs_index *ix, struct recallfs_ent
 	recallfs_entry_remove(ix, e);
 }
 
+/* Whether @dir has an entry for @rec's name already (a replacement needs no room). */
+static bool recallfs_entry_recorded(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+				    const struct recallfs_record *rec)
+{
+	bool found;
+
+	rcu_read_lock();
+	found = recallfs_entry_find(sbi, dir, rec->name, rec->name_len);
+	rcu_read_unlock();
+	return found;
+}
+
 /*
  * Record @rec (an ENTRY) in @dir, replacing an older entry for the name, and
  * with @journal append it to the journal while @dir's lock orders it: before
@@ -351,7 +372,7 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 	int err = 0;
 
 	if (atomic_long_read(&ix->nr_entries) >= sbi->max_entries &&
-	    !recallfs_index_evict(sbi, 1)) {
+	    !recallfs_entry_recorded(sbi, dir, rec) && !recallfs_index_evict(sbi, 1)) {
 		recallfs_count(sbi, RECALLFS_NOT_ADMITTED);
 		return -ENOSPC;
 	}
@@ -377,7 +398,10 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 		err = -ESTALE;
 		goto out_unlock;
 	}
+	/* The table is read under RCU; dir->lock keeps @old in it until we are done. */
+	rcu_read_lock();
 	old = recallfs_entry_find(sbi, dir, rec->name, rec->name_len);
+	rcu_read_unlock();
 	if (old) {
 		err = rhashtable_replace_fast(&ix->entries, &old->node, &e->node,
 					      recallfs_entry_params);
@@ -385,7 +409,7 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 			list_replace(&old->dir_link, &e->dir_link);
 			recallfs_account_entry(ix, old, -1);
 			recallfs_account_entry(ix, e, 1);
-			recallfs_lru_add(ix, e, recallfs_entry_hot(old) ||
+			recallfs_lru_add(sbi, e, recallfs_entry_hot(old) ||
 					 (rec->flags & RECALLFS_ENTRY_HOT));
 			recallfs_lru_del(ix, old);
 			kfree_rcu(old, rcu);
@@ -398,7 +422,7 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 		list_add_tail(&e->dir_link, &dir->entries);
 		atomic_long_inc(&ix->nr_entries);
 		recallfs_account_entry(ix, e, 1);
-		recallfs_lru_add(ix, e, rec->flags & RECALLFS_ENTRY_HOT);
+		recallfs_lru_add(sbi, e, rec->flags & RECALLFS_ENTRY_HOT);
 		e = NULL;
 	}
 out_log:
@@ -414,13 +438,14 @@ out_unlock:
  * Demote the oldest protected entries beyond protected's share to probation,
  * giving one in use another round instead; lru_lock held.
  */
-static void recallfs_lru_balance(struct recallfs_sb_info *sbi, struct recallfs_index *ix)
+static void recallfs_lru_balance(struct recallfs_sb_info *sbi, struct recallfs_index *ix,
+				 unsigned int *budget)
 {
 	unsigned long share = RECALLFS_PROTECTED_SHARE(sbi->max_entries);
-	unsigned int budget = RECALLFS_EVICT_SCAN;
 	struct recallfs_entry *e;
 
-	while (ix->nr_protected > share && budget--) {
+	while (ix->nr_protected > share && *budget) {
+		(*budget)--;
 		e = list_first_entry(&ix->protected, struct recallfs_entry, lru);
 		recallfs_lru_queue(ix, e, READ_ONCE(e->used) ? RECALLFS_LRU_PROTECTED :
 				   RECALLFS_LRU_PROBATION);
@@ -442,6 +467,8 @@ static bool recallfs_evict_one(struct recallfs_sb_info *sbi, struct recallfs_ent
 	if (e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED)) {
 		dir->lost_entries = true;
 		WRITE_ONCE(dir->complete, false);
+		/* Pairs with recallfs_index_answer(): no miss of @e with complete still set. */
+		smp_wmb();
 	}
 	__recallfs_lru_del(ix, e);
 	recallfs_entry_remove(ix, e);
@@ -457,7 +484,8 @@ unsigned long recallfs_index_evict(struct recallfs_sb_info *sbi, unsigned long n
 	unsigned long evicted = 0;
 
 	spin_lock(&ix->lru_lock);
-	while (evicted < nr && budget--) {
+	while (evicted < nr && budget) {
+		budget--;
 		if (!list_empty(&ix->probation))
 			e = list_first_entry(&ix->probation, struct recallfs_entry, lru);
 		else if (!list_empty(&ix->protected))
@@ -467,7 +495,7 @@ unsigned long recallfs_index_evict(struct recallfs_sb_info *sbi, unsigned long n
 		if (READ_ONCE(e->used)) {
 			/* Its second chance: protected, and the oldest there may step down. */
 			recallfs_lru_queue(ix, e, RECALLFS_LRU_PROTECTED);
-			recallfs_lru_balance(sbi, ix);
+			recallfs_lru_balance(sbi, ix, &budget);
 		} else if (recallfs_evict_one(sbi, e)) {
 			evicted++;
 		} else {
@@ -744,6 +772,13 @@ void recallfs_dir_to_state_record(const struct recallfs_dir *dir, struct recallf
 		.fh_len = dir->fh_len,
 		.fh = dir->fh,
 	};
+}
+
+void recallfs_dir_begin_listing(struct recallfs_dir *dir)
+{
+	spin_lock(&dir->lock);
+	dir->lost_entries = false;
+	spin_unlock(&dir->lock);
 }
 
 bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)

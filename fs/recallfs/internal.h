@@ -47,7 +47,7 @@ enum recallfs_counter {
 	RECALLFS_REVALIDATIONS,		/* directory change-stamp checks (verify mode) */
 	RECALLFS_INVALIDATIONS,		/* directories forgotten (sysfs or changed stamp) */
 	RECALLFS_NOT_ADMITTED,		/* entries not recorded: max_entries reached */
-	RECALLFS_EVICTED,		/* entries evicted for new ones or under memory pressure */
+	RECALLFS_EVICTED,		/* entries evicted for new ones at max_entries */
 	RECALLFS_JOURNAL_RECORDS,	/* records appended to the journal */
 	RECALLFS_JOURNAL_REPLAYED,	/* records applied at mount */
 	RECALLFS_JOURNAL_TRUNCATED,	/* bytes cut from a torn or corrupt tail */
@@ -361,6 +361,8 @@ unsigned long recallfs_index_evict(struct recallfs_sb_info *sbi, unsigned long n
 /* Entries evicted since the journal last held only live ones (compaction clears). */
 unsigned long recallfs_index_evicted_unjournaled(struct recallfs_sb_info *sbi);
 void recallfs_index_journal_caught_up(struct recallfs_sb_info *sbi, unsigned long evicted);
+/* A full listing of @dir is about to be recorded: entries lost before do not count. */
+void recallfs_dir_begin_listing(struct recallfs_dir *dir);
 /* Mark @dir complete, journaling its state in order; false if it is dead or lost entries. */
 bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir *dir);
 void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_record *rec);

@@ -173,6 +173,8 @@ static int recallfs_index_answer(struct recallfs_sb_info *sbi, struct recallfs_d
 	rcu_read_lock();
 	e = recallfs_entry_find(sbi, dir, (const char *)name->name, name->len);
 	if (!e) {
+		/* Pairs with recallfs_evict_one(): not complete before the entry went. */
+		smp_rmb();
 		/*
 		 * A complete listing says an unlisted name does not exist, but
 		 * for dot-names: filers hide names that lookups still reach
@@ -423,6 +425,8 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 			recallfs_dir_forget(sbi, dir);
 		goto out;
 	}
+	/* What was evicted before is listed again now; an eviction from here on counts. */
+	recallfs_dir_begin_listing(dir);
 	for (off = 0; off < listing->used;
 	     off += ALIGN(sizeof(*n) + n->len + 1, sizeof(u32))) {
 		n = (const struct recallfs_listed_name *)(listing->buf + off);
@@ -594,11 +598,6 @@ static int recallfs_revalidate_bound(struct dentry *dentry, struct dentry *lower
 }
 
 /*
- * An indexed dentry is valid while the index directory that answered it is
- * its parent's, alive and trusted: an answer of a forgotten state of the
- * directory is stale even when a new state was recorded since.
- */
-/*
  * An indexed dentry found valid again: its entry is in use. Told once per
  * dentry; the name is read under d_lock (in RCU walk it may be moving).
  * Caller holds rcu_read_lock() and has checked that @dir answered @dentry.
@@ -616,6 +615,11 @@ static void recallfs_note_dentry_use(struct recallfs_sb_info *sbi, struct recall
 	cmpxchg(&dentry->d_time, gen, gen | RECALLFS_DENTRY_USED);
 }
 
+/*
+ * An indexed dentry is valid while the index directory that answered it is
+ * its parent's, alive and trusted: an answer of a forgotten state of the
+ * directory is stale even when a new state was recorded since.
+ */
 static int recallfs_revalidate_indexed(struct recallfs_sb_info *sbi, struct dentry *dentry,
 				       unsigned int flags)
 {

@@ -167,10 +167,11 @@ mkdir -p scratch
 
 text README.txt 5 readme
 
-# --- xattrs (best effort: tmpfs has user.* xattrs only since Linux 6.6) and
-# --- fixed times with nanoseconds, derived from each path so they differ.
+# --- xattrs (tmpfs has user.* xattrs only since Linux 6.6: there, any failure to
+# --- set one stops the tree) and fixed times with nanoseconds, derived from each
+# --- path so they differ.
 python3 - <<'PY'
-import hashlib, os
+import errno, hashlib, os, sys
 
 def stamp(rel):
     h = int.from_bytes(hashlib.sha256(rel.encode()).digest()[:8], "little")
@@ -182,8 +183,9 @@ for path, value in (("data/small.txt", b"small-value"),
     try:
         os.setxattr(path, "user.recallfs.test", value)
         os.setxattr(path, "user.recallfs.second", b"2")
-    except OSError:
-        pass
+    except OSError as e:
+        if e.errno != errno.EOPNOTSUPP:
+            sys.exit("mktree.sh: setxattr %s: %s" % (path, e))
 
 # Children before parents, so directory times stay as set.
 for top, dirs, files in os.walk(".", topdown=False):
