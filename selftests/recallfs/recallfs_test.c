@@ -1360,7 +1360,8 @@ static void drop_dentries(void)
 	}
 }
 
-TEST_F(recallfs, concurrent_lookups)
+/* 600 s: on the debug kernel (KASAN, lockdep, kmemleak) under TCG it took over 180. */
+TEST_F_TIMEOUT(recallfs, concurrent_lookups, 600)
 {
 	struct worker workers[LOOKUP_THREADS];
 	unsigned int total = 0, bad = 0, found = 0, missing = 0;

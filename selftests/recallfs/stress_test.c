@@ -404,85 +404,91 @@ static void mount_root(struct stress *s)
 	*strrchr(s->mnt, '/') = '\0';
 }
 
-TEST_F(stress, verify_mode_converges_to_nfs)
+/* Mount with opts and start the threads, the sysfs racer on. */
+static void start_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *self,
+		      const char *opts)
 {
-	unsigned long compared = 0;
-	char why[512] = "";
-	struct klog k;
-
-	ASSERT_EQ(0, mount_stress(self, ",revalidate=1")) TH_LOG("mount -o %s", self->data);
+	ASSERT_EQ(0, mount_stress(self, opts)) TH_LOG("mount -o %s", self->data);
 	mount_view(&self->s);
 	set_flag(&self->s.sysfs_racer, 1);
 	start_threads(_metadata, self);
-	for (int r = 0; r < ROUNDS; r++) {
-		double deadline;
-		int bad;
+}
 
-		usleep(ACTIVE_MS * 1000);
-		pause_mutator(&self->s);
-		set_flag(&self->s.sysfs_racer, 0);
-		/* revalidate=1, plus a second for the check that started before the pause. */
-		deadline = now_s() + 2.5;
-		do {
-			bad = compare_pass(&self->s, self->s.lower, &compared, why, sizeof(why));
-			if (bad)
-				usleep(100000);
-		} while (bad && now_s() < deadline);
-		EXPECT_EQ(0, bad) TH_LOG("round %d, 2.5 s after the pause: %d names differ from NFS; %s",
-					 r, bad, why);
-		set_flag(&self->s.sysfs_racer, 1);
-		resume_mutator(&self->s);
-	}
+/* Stop the threads, report what was checked; errors and kernel reports fail. */
+static void end_run(struct __test_metadata *_metadata, FIXTURE_DATA(stress) *self,
+		    const char *mode, unsigned long compared)
+{
+	struct klog k;
+
 	set_flag(&self->s.stop, 1);
-	note("verify mode: %lu answers compared at pauses, %lu read during changes, %lu server-side errors\n",
-	     compared, __atomic_load_n(&self->s.answers, __ATOMIC_RELAXED), self->s.errors);
+	for (int i = 0; i < self->nthreads; i++)
+		pthread_join(self->threads[i], NULL);
+	self->nthreads = 0;
+	note("%s: %lu answers compared at pauses, %lu read during changes, %lu server-side errors\n",
+	     mode, compared, self->s.answers, self->s.errors);
 	EXPECT_EQ(0UL, self->s.errors);
 	EXPECT_LT(0UL, compared);
 	klog_scan(self->kmsg, &k);
 	EXPECT_EQ(0U, k.bad) TH_LOG("kernel log: %s", k.first_bad);
-	for (int i = 0; i < self->nthreads; i++)
-		pthread_join(self->threads[i], NULL);
-	self->nthreads = 0;
 	mount_root(&self->s);
+}
+
+/* Each round: changes for ACTIVE_MS, then a pause in which check() runs. */
+#define ROUNDS_OF(...) \
+	for (int r = 0; r < ROUNDS; r++) { \
+		usleep(ACTIVE_MS * 1000); \
+		pause_mutator(&self->s); \
+		set_flag(&self->s.sysfs_racer, 0); \
+		usleep(30000);	/* a racer's write in flight ends */ \
+		__VA_ARGS__; \
+		set_flag(&self->s.sysfs_racer, 1); \
+		resume_mutator(&self->s); \
+	}
+
+/* Within revalidate=1 plus a second for a check that began before the pause. */
+static int converged(struct stress *s, unsigned long *compared, char *why, size_t size)
+{
+	double deadline = now_s() + 2.5;
+	int bad;
+
+	do {
+		bad = compare_pass(s, s->lower, compared, why, size);
+		if (bad)
+			usleep(100000);
+	} while (bad && now_s() < deadline);
+	return bad;
+}
+
+TEST_F(stress, verify_mode_converges_to_nfs)
+{
+	unsigned long compared = 0;
+	char why[512] = "";
+
+	start_run(_metadata, self, ",revalidate=1");
+	ROUNDS_OF({
+		int bad = converged(&self->s, &compared, why, sizeof(why));
+
+		EXPECT_EQ(0, bad) TH_LOG("round %d, 2.5 s after the pause: %d names differ from NFS; %s",
+					 r, bad, why);
+	});
+	end_run(_metadata, self, "verify mode", compared);
 }
 
 TEST_F(stress, immutable_mode_equals_server_after_invalidation)
 {
 	unsigned long compared = 0;
 	char why[512] = "";
-	struct klog k;
 
-	ASSERT_EQ(0, mount_stress(self, ",immutable")) TH_LOG("mount -o %s", self->data);
-	mount_view(&self->s);
-	/* Whole-tree invalidations here would only add to what is checked below. */
-	set_flag(&self->s.sysfs_racer, 1);
-	start_threads(_metadata, self);
-	for (int r = 0; r < ROUNDS; r++) {
-		int bad, err;
+	start_run(_metadata, self, ",immutable");
+	ROUNDS_OF({
+		int bad, err = sysfs_puts(self->s.name, "invalidate_tree", self->s.rel);
 
-		usleep(ACTIVE_MS * 1000);
-		pause_mutator(&self->s);
-		set_flag(&self->s.sysfs_racer, 0);
-		usleep(30000);	/* a racer's write in flight ends */
-		err = sysfs_puts(self->s.name, "invalidate_tree", self->s.rel);
 		ASSERT_EQ(0, err) TH_LOG("invalidate_tree %s: %s", self->s.rel, strerror(err));
 		bad = compare_pass(&self->s, self->s.export, &compared, why, sizeof(why));
 		EXPECT_EQ(0, bad) TH_LOG("round %d, right after invalidate_tree: %d names differ from the server; %s",
 					 r, bad, why);
-		set_flag(&self->s.sysfs_racer, 1);
-		resume_mutator(&self->s);
-	}
-	set_flag(&self->s.stop, 1);
-	note("immutable mode: %lu answers compared after invalidations, %lu read during changes\n",
-	     compared, __atomic_load_n(&self->s.answers, __ATOMIC_RELAXED));
-	EXPECT_EQ(0UL, self->s.errors);
-	EXPECT_LT(0UL, compared);
-	klog_scan(self->kmsg, &k);
-	EXPECT_EQ(0U, k.bad) TH_LOG("kernel log: %s", k.first_bad);
-	for (int i = 0; i < self->nthreads; i++)
-		pthread_join(self->threads[i], NULL);
-	self->nthreads = 0;
-	mount_root(&self->s);
+	});
+	end_run(_metadata, self, "immutable mode", compared);
 }
 
 TEST_HARNESS_MAIN

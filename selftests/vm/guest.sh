@@ -3,12 +3,15 @@
 # 9p): serves a generated software tree over NFS on loopback, mounts it over NFSv3 and
 # NFSv4.2, loads recallfs and runs the selftests against both mounts.
 #
-# usage: guest.sh [dkms] [kmemleak] [notests] [only=TEST] [reboot1 | reboot2]
+# usage: guest.sh [dkms] [kmemleak] [notests] [only=TEST] [nfs=V,...] [timeout=S]
+#                 [reboot1 | reboot2]
 #   dkms     first `modprobe recallfs` (the copy DKMS installed), then unload it
 #   kmemleak the kernel has kmemleak (the debug kernel): forget what boot leaked, and after
 #            the tests unload recallfs and require an empty scan
 #   notests  set everything up but run no selftest (for an interactive shell)
 #   only=T   run only the selftest binary T (a developer's quick run)
+#   nfs=V,.. the NFS versions to run the selftests over (default 3,4.2)
+#   timeout=S seconds per selftest binary and NFS version (default 900)
 #   reboot1  after the selftests, the first half of the journal-across-reboot test on the
 #            disk /dev/vda (an empty ext4 made by check.sh): a copy of the tree on the
 #            disk, exported over NFSv3, and cache_reboot_test phase 1 with its journal there
@@ -29,7 +32,7 @@ tests_dir=$src/selftests/recallfs
 export_dir=/mnt/export
 squash_dir=/mnt/squash # a second export, with root_squash (trust_test)
 test_timeout=${RECALLFS_TEST_TIMEOUT:-900}
-dkms=0 kmemleak=0 notests=0 reboot=0 only=""
+dkms=0 kmemleak=0 notests=0 reboot=0 only="" nfs_versions="3 4.2"
 disk_mnt=/mnt/disk disk_nfs=/mnt/nfsdisk
 for a in "$@"; do
 	case $a in
@@ -37,6 +40,8 @@ for a in "$@"; do
 	kmemleak) kmemleak=1 ;;
 	notests) notests=1 ;;
 	only=*) only=${a#only=} ;;
+	nfs=*) nfs_versions=${a#nfs=} nfs_versions=${nfs_versions//,/ } ;;
+	timeout=*) test_timeout=${a#timeout=} ;;
 	reboot1) reboot=1 ;;
 	reboot2) reboot=2 ;;
 	*) echo "guest: unknown argument $a" ;;
@@ -296,9 +301,11 @@ main() {
 	step insmod load_recallfs || notests=1
 	if [ "$notests" = 0 ]; then
 		local t
+		local v
 		for t in $(test_list); do
-			run_test "$t" 3 /mnt/nfs3
-			run_test "$t" 4.2 /mnt/nfs4
+			for v in $nfs_versions; do
+				run_test "$t" "$v" "/mnt/nfs${v%%.*}"
+			done
 		done
 		echo "guest: tests done at $(elapsed)s"
 		nfs_stats
