@@ -23,6 +23,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/namei.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -75,6 +76,7 @@ struct recallfs_journal {
 	u64 dropped;			/* records not queued (buffer full) */
 
 	struct delayed_work commit_work;
+	struct work_struct close_work;	/* the last sync and compaction, at unmount */
 
 	/* Journals in use, so that two mounts never share one file. */
 	struct list_head in_use;
@@ -852,6 +854,13 @@ static int recallfs_journal_compact_locked(struct recallfs_journal *j)
 	loff_t end = 0;
 	int err;
 
+	/*
+	 * Opening by path needs an fs context: a sync from an exiting task's
+	 * unmount has none. The records stay queued or marked lost, and the
+	 * close worker compacts.
+	 */
+	if (!current->fs)
+		return -ESRCH;
 	err = recallfs_journal_snapshot(j, &s);
 	if (err)
 		goto out_warn;
@@ -991,19 +1000,31 @@ fail:
 	return err;
 }
 
+/*
+ * The last sync at unmount, in a worker: unmount can run in an exiting task
+ * whose fs context is gone (its mount namespace torn down at exit), and
+ * compaction opens files by path. After evictions, compact: replay would
+ * bring evicted entries back in journal order, where they could push out
+ * what the eviction kept.
+ */
+static void recallfs_journal_close_work(struct work_struct *work)
+{
+	struct recallfs_journal *j = container_of(work, struct recallfs_journal, close_work);
+
+	recallfs_journal_sync(j->sbi);
+	if (recallfs_index_evicted_unjournaled(j->sbi))
+		recallfs_journal_compact(j->sbi);
+}
+
 void recallfs_journal_close(struct recallfs_sb_info *sbi)
 {
 	struct recallfs_journal *j = sbi->journal;
 
 	if (!j)
 		return;
-	recallfs_journal_sync(sbi);
-	/*
-	 * Replay would bring evicted entries back, in journal order, where they
-	 * could push out what the eviction kept: leave only the live ones.
-	 */
-	if (recallfs_index_evicted_unjournaled(sbi))
-		recallfs_journal_compact(sbi);
+	INIT_WORK(&j->close_work, recallfs_journal_close_work);
+	queue_work(system_unbound_wq, &j->close_work);
+	flush_work(&j->close_work);
 	spin_lock(&j->pending_lock);
 	j->stopped = true;
 	spin_unlock(&j->pending_lock);

@@ -3,7 +3,7 @@
 # kernel under QEMU, serve a test tree over NFSv3 and NFSv4.2 inside the guest and run the
 # selftests on top of both. Runs as root; installs what it needs.
 #
-# usage: check.sh [SUITE...]          default: bullseye bookworm trixie sid trixie-debug
+# usage: check.sh [SUITE...]          default: bullseye bookworm trixie sid; also trixie-debug
 #        check.sh --shell SUITE       build, boot with NFS up and recallfs loaded, then give
 #                                     an interactive shell on the console (Ctrl-A x quits)
 #        check.sh --sparse SUITE      only sparse, in that suite (`make sparse` without KDIR)
@@ -11,8 +11,8 @@
 # journal-across-reboot test (cache_reboot_test) with its journal on an ext4 disk image;
 # a short second boot with the same image runs phase 2 ("SUITE reboot: ..." lines).
 # trixie-debug is the trixie folder booted with the debug kernel debug-kernel.sh builds
-# (KASAN, lockdep, kmemleak, ...), cached; it is built in the background while the first
-# suites run. Its guest also checks that kmemleak finds nothing after rmmod.
+# (KASAN, lockdep, kmemleak, ...), cached; named with others, it is built in the background
+# while the first suites run. Its guest also checks that kmemleak finds nothing after rmmod.
 # Output: one line per test ("SUITE: ok NAME", "SUITE nfs3: not ok 4 NAME", ...), one
 # summary line per suite, and as the last line "N passed, N failed". Exit 1 on failure.
 #
@@ -512,7 +512,7 @@ main() {
 	-*) echo "usage: check.sh [--shell SUITE | --sparse SUITE | SUITE...]" >&2; exit 2 ;;
 	esac
 	local suites=("$@")
-	[ ${#suites[@]} -gt 0 ] || suites=(bullseye bookworm trixie sid trixie-debug)
+	[ ${#suites[@]} -gt 0 ] || suites=(bullseye bookworm trixie sid)
 	mkdir -p "$logs"
 	"$here/host-packages.sh"
 	case $mode in
