@@ -14,6 +14,7 @@
 #include <linux/mm.h>
 #include <linux/namei.h>
 #include <linux/posix_acl.h>
+#include <linux/shrinker.h>
 #include <linux/splice.h>
 #include <linux/uio.h>
 
@@ -191,6 +192,82 @@ static inline bool recallfs_inode_is_new(struct inode *inode)
 #define recallfs_drop_inode	inode_just_drop
 #else
 #define recallfs_drop_inode	generic_delete_inode
+#endif
+
+/*
+ * A shrinker with private data: allocated by the core since 6.7, embedded
+ * before (named since 6.0). Callbacks get their data back through
+ * recallfs_shrinker_data().
+ */
+typedef unsigned long (*recallfs_shrink_fn)(struct shrinker *, struct shrink_control *);
+
+#ifdef HAVE_SHRINKER_ALLOC
+struct recallfs_shrinker {
+	struct shrinker *shrinker;
+};
+
+static inline int recallfs_shrinker_register(struct recallfs_shrinker *rs, recallfs_shrink_fn count,
+					     recallfs_shrink_fn scan, void *data, const char *name)
+{
+	struct shrinker *s = shrinker_alloc(0, "recallfs-%s", name);
+
+	if (!s)
+		return -ENOMEM;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->private_data = data;
+	shrinker_register(s);
+	rs->shrinker = s;
+	return 0;
+}
+
+static inline void recallfs_shrinker_unregister(struct recallfs_shrinker *rs)
+{
+	if (rs->shrinker)
+		shrinker_free(rs->shrinker);
+	rs->shrinker = NULL;
+}
+
+static inline void *recallfs_shrinker_data(struct shrinker *s)
+{
+	return s->private_data;
+}
+#else
+struct recallfs_shrinker {
+	struct shrinker shrinker;
+	void *data;
+	bool registered;
+};
+
+static inline int recallfs_shrinker_register(struct recallfs_shrinker *rs, recallfs_shrink_fn count,
+					     recallfs_shrink_fn scan, void *data, const char *name)
+{
+	int err;
+
+	rs->shrinker.count_objects = count;
+	rs->shrinker.scan_objects = scan;
+	rs->shrinker.seeks = DEFAULT_SEEKS;
+	rs->data = data;
+#ifdef HAVE_REGISTER_SHRINKER_NAME
+	err = register_shrinker(&rs->shrinker, "recallfs-%s", name);
+#else
+	err = register_shrinker(&rs->shrinker);
+#endif
+	rs->registered = !err;
+	return err;
+}
+
+static inline void recallfs_shrinker_unregister(struct recallfs_shrinker *rs)
+{
+	if (rs->registered)
+		unregister_shrinker(&rs->shrinker);
+	rs->registered = false;
+}
+
+static inline void *recallfs_shrinker_data(struct shrinker *s)
+{
+	return container_of(s, struct recallfs_shrinker, shrinker)->data;
+}
 #endif
 
 #ifdef HAVE_CONST_XATTR_HANDLER_ARRAY

@@ -35,6 +35,7 @@ struct recallfs_index {
 	struct list_head probation;	/* oldest first */
 	struct list_head protected;	/* oldest first */
 	unsigned long nr_protected;
+	struct recallfs_shrinker shrinker;	/* gives entries back under memory pressure */
 };
 
 /* Protected holds at most this share of max_entries: new names always find room. */
@@ -110,6 +111,33 @@ static const struct rhashtable_params recallfs_entry_params = {
 	.automatic_shrinking = true,
 };
 
+/*
+ * Under memory pressure the index gives entries back in eviction order
+ * (one-off entries first), but never below min_entries: a drop_caches
+ * between batch jobs must not leave the next job to start cold.
+ */
+static unsigned long recallfs_index_shrink_count(struct shrinker *shrink,
+						 struct shrink_control *sc)
+{
+	struct recallfs_sb_info *sbi = recallfs_shrinker_data(shrink);
+	long n = atomic_long_read(&sbi->index->nr_entries);
+
+	return n > (long)sbi->min_entries ? n - sbi->min_entries : 0;
+}
+
+static unsigned long recallfs_index_shrink_scan(struct shrinker *shrink,
+						struct shrink_control *sc)
+{
+	struct recallfs_sb_info *sbi = recallfs_shrinker_data(shrink);
+	unsigned long nr = min(sc->nr_to_scan, recallfs_index_shrink_count(shrink, sc));
+	unsigned long freed = nr ? recallfs_index_evict(sbi, nr) : 0;
+
+	if (!freed)
+		return SHRINK_STOP;
+	recallfs_count_add(sbi, RECALLFS_SHRUNK, freed);
+	return freed;
+}
+
 int recallfs_index_create(struct recallfs_sb_info *sbi)
 {
 	struct recallfs_index *ix;
@@ -129,8 +157,17 @@ int recallfs_index_create(struct recallfs_sb_info *sbi)
 	if (err)
 		goto out_dirs;
 	sbi->index = ix;
+	/* Last: the callbacks find a complete index through sbi. */
+	err = recallfs_shrinker_register(&ix->shrinker, recallfs_index_shrink_count,
+					 recallfs_index_shrink_scan, sbi, sbi->name);
+	if (err) {
+		sbi->index = NULL;
+		goto out_entries;
+	}
 	return 0;
 
+out_entries:
+	rhashtable_destroy(&ix->entries);
 out_dirs:
 	rhashtable_destroy(&ix->dirs);
 out_free:
@@ -154,6 +191,7 @@ void recallfs_index_destroy(struct recallfs_sb_info *sbi)
 
 	if (!ix)
 		return;
+	recallfs_shrinker_unregister(&ix->shrinker);
 	rhashtable_free_and_destroy(&ix->entries, recallfs_free_entry, NULL);
 	rhashtable_free_and_destroy(&ix->dirs, recallfs_put_table_dir, NULL);
 	kfree(ix);
@@ -674,7 +712,7 @@ int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tre
 	recallfs_forget(sbi, path, len, tree, true);
 	recallfs_journal_log(sbi, &rec);
 	/* Dentries of dead directories fail d_revalidate; free the unused ones now. */
-	shrink_dcache_sb(sbi->sb);
+	recallfs_prune_dcache(sbi->sb, path, len);
 	recallfs_prune_lower_dir(sbi, path, len);
 	/*
 	 * Durable at once: a crash must not bring the forgotten entries back.

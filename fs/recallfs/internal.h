@@ -48,6 +48,7 @@ enum recallfs_counter {
 	RECALLFS_INVALIDATIONS,		/* directories forgotten (sysfs or changed stamp) */
 	RECALLFS_NOT_ADMITTED,		/* entries not recorded: max_entries reached */
 	RECALLFS_EVICTED,		/* entries evicted for new ones at max_entries */
+	RECALLFS_SHRUNK,		/* of those, evicted by the shrinker */
 	RECALLFS_JOURNAL_RECORDS,	/* records appended to the journal */
 	RECALLFS_JOURNAL_REPLAYED,	/* records applied at mount */
 	RECALLFS_JOURNAL_TRUNCATED,	/* bytes cut from a torn or corrupt tail */
@@ -73,6 +74,7 @@ struct recallfs_sb_info {
 	unsigned int revalidate_secs;	/* verify mode: stamp check interval */
 	unsigned int commit_secs;	/* journal: write batched records within */
 	unsigned long max_entries;	/* index capacity */
+	unsigned long min_entries;	/* the shrinker leaves at least this many */
 	struct recallfs_index *index;
 	struct recallfs_journal *journal;	/* NULL without journal= */
 	struct recallfs_counters __percpu *counters;
@@ -293,6 +295,7 @@ bool recallfs_listing_wanted(struct dentry *dir_dentry);
 int recallfs_listing_stamp(struct dentry *dir_dentry, struct recallfs_stamp *stamp);
 void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing,
 			     const struct recallfs_stamp *before);
+void recallfs_prune_dcache(struct super_block *sb, const char *path, u32 len);
 extern const struct dentry_operations recallfs_dentry_ops;
 
 /* A directory listing read from the lower filesystem, to be recorded. */

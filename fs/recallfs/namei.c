@@ -717,6 +717,35 @@ static void recallfs_d_release(struct dentry *dentry)
 	dput(dentry->d_fsdata);
 }
 
+/*
+ * After an invalidation of @path (relative to the root): drop the unused
+ * dentries at and below it, which hold answers from the forgotten state.
+ * Only the dcache is walked (no lookup, nothing created); dentries elsewhere
+ * stay, and any answered from a forgotten state fail d_revalidate anyway.
+ */
+void recallfs_prune_dcache(struct super_block *sb, const char *path, u32 len)
+{
+	struct dentry *cur = dget(sb->s_root);
+	const char *end = path + len;
+
+	while (cur && path < end) {
+		const char *slash = memchr(path, '/', end - path);
+		u32 n = slash ? slash - path : end - path;
+		struct qstr name = QSTR_INIT(path, n);
+		struct dentry *next;
+
+		path += n + 1;
+		if (!n)
+			continue;
+		next = d_hash_and_lookup(cur, &name);
+		dput(cur);
+		cur = IS_ERR(next) ? NULL : next;
+	}
+	if (cur)
+		shrink_dcache_parent(cur);
+	dput(cur);
+}
+
 const struct dentry_operations recallfs_dentry_ops = {
 	.d_revalidate = recallfs_d_revalidate,
 	.d_weak_revalidate = recallfs_d_weak_revalidate,

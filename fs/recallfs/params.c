@@ -20,6 +20,8 @@ struct recallfs_fs_context {
 	unsigned int revalidate_secs;
 	unsigned int commit_secs;
 	unsigned int max_entries;
+	unsigned int min_entries;
+	bool min_entries_set;
 };
 
 #define RECALLFS_DEFAULT_REVALIDATE	1		/* seconds */
@@ -36,6 +38,7 @@ enum recallfs_param {
 	Opt_revalidate,
 	Opt_commit,
 	Opt_max_entries,
+	Opt_min_entries,
 };
 
 const struct fs_parameter_spec recallfs_param_specs[] = {
@@ -46,6 +49,7 @@ const struct fs_parameter_spec recallfs_param_specs[] = {
 	fsparam_u32("revalidate", Opt_revalidate),
 	fsparam_u32("commit", Opt_commit),
 	fsparam_u32("max_entries", Opt_max_entries),
+	fsparam_u32("min_entries", Opt_min_entries),
 	{}
 };
 
@@ -108,6 +112,10 @@ static int recallfs_parse_param(struct fs_context *fc, struct fs_parameter *para
 	case Opt_max_entries:
 		ctx->max_entries = result.uint_32;
 		return 0;
+	case Opt_min_entries:
+		ctx->min_entries = result.uint_32;
+		ctx->min_entries_set = true;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -160,6 +168,8 @@ static void recallfs_apply_options(struct recallfs_sb_info *sbi, struct recallfs
 	sbi->revalidate_secs = ctx->revalidate_secs;
 	sbi->commit_secs = ctx->commit_secs;
 	sbi->max_entries = ctx->max_entries;
+	/* By default memory pressure can take back three quarters of the index. */
+	sbi->min_entries = ctx->min_entries_set ? ctx->min_entries : ctx->max_entries / 4;
 }
 
 static int recallfs_get_tree(struct fs_context *fc)
@@ -170,6 +180,9 @@ static int recallfs_get_tree(struct fs_context *fc)
 
 	if (!ctx->lowerdir)
 		return invalfc(fc, "missing lowerdir=PATH, the directory to stack on");
+	if (ctx->min_entries_set && ctx->min_entries > ctx->max_entries)
+		return invalfc(fc, "min_entries=%u: more than max_entries=%u", ctx->min_entries,
+			       ctx->max_entries);
 
 	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
 	if (!sbi)

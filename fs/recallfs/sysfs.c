@@ -167,6 +167,7 @@ static const struct recallfs_stat_counter recallfs_lookup_stats[] = {
 	{ "invalidations",	RECALLFS_INVALIDATIONS },
 	{ "not_admitted",	RECALLFS_NOT_ADMITTED },
 	{ "evicted",		RECALLFS_EVICTED },
+	{ "shrunk",		RECALLFS_SHRUNK },
 };
 
 static const struct recallfs_stat_counter recallfs_journal_stats[] = {

@@ -694,6 +694,17 @@ TEST_F(cache, verify_mode_stamp_checks)
 	snap_rpcs(_metadata, self, &b);
 	cold = rpc_delta(&a, &b);
 	EXPECT_EQ(0U, bad);
+	{
+		/*
+		 * The control: cold, every name is asked of the lower (NFS may
+		 * answer from its own dcache, left warm by earlier tests), so
+		 * the warm bound on lower lookups below is not met by default.
+		 */
+		STATS(s);
+		note("verify mode cold: lower_lookups %lld negative_hits %lld positive_hits %lld\n",
+		     STAT(s, "lower_lookups"), STAT(s, "negative_hits"), STAT(s, "positive_hits"));
+		EXPECT_LT((long long)w.dirs.n, STAT(s, "lower_lookups"));
+	}
 	UMOUNT_CACHE();
 
 	/*
@@ -781,7 +792,13 @@ static void expect_hidden_then_shown(struct __test_metadata *_metadata,
 
 	ASSERT_EQ(ENOENT, lstat_rel(self->mnt, dir, name, &sb)) TH_LOG("%s/%s before creation", dir, name);
 	server_create(_metadata, self, dir, name);
-	ASSERT_EQ(0, lstat_rel(self->lower, dir, name, &sa)) TH_LOG("%s/%s not on NFS", dir, name);
+	/*
+	 * The truth is the server's file, not NFS's view of it: the 7.x NFS
+	 * client keeps a negative dentry made under a directory delegation
+	 * after the server recalled it, so plain NFS can go on saying ENOENT.
+	 * An invalidation prunes the lower dentries and must see the file.
+	 */
+	ASSERT_EQ(0, lstat_rel(self->export, dir, name, &sa)) TH_LOG("%s/%s not on the server", dir, name);
 	sleep_ms(1200);
 	err = lstat_rel(self->mnt, dir, name, &sb);
 	EXPECT_EQ(ENOENT, err) TH_LOG("immutable: %s/%s created on the server is visible without invalidation (%s)",
@@ -828,7 +845,17 @@ TEST_F(cache, immutable_invalidate_and_mode)
 	ASSERT_EQ(0, sysfs_read(self->name, "mode", mode, sizeof(mode)));
 	EXPECT_EQ(0, strncmp(mode, "verify", 6)) TH_LOG("mode reads '%s' after writing verify", mode);
 	err = wait_visible(self->mnt, dir, name[3], &sb);
-	EXPECT_EQ(0, err) TH_LOG("%s/%s not visible 6 s after mode immutable -> verify: %s", dir, name[3], errname(err));
+	{
+		/* Verify mode answers what the lower answers (see expect_hidden_then_shown). */
+		struct stat sl;
+		int nfs_err = lstat_rel(self->lower, dir, name[3], &sl);
+
+		if (nfs_err)
+			TH_LOG("NFS itself does not show %s/%s (%s): recallfs must agree with it",
+			       dir, name[3], errname(nfs_err));
+		EXPECT_EQ(nfs_err, err) TH_LOG("%s/%s 6 s after mode immutable -> verify: %s, on NFS: %s",
+					       dir, name[3], errname(err), errname(nfs_err));
+	}
 
 	/* -> off: pass-through, a name created through NFS shows at once. */
 	SYSFS_PUTS("mode", "off");
@@ -854,6 +881,59 @@ TEST_F(cache, immutable_invalidate_and_mode)
 	UMOUNT_CACHE();
 	for (int i = 0; i < 6; i++)
 		server_remove(self, dir, name[i]);
+	workload_free(&w);
+}
+
+/* recallfs ->lookup calls (dentries not in the dcache) for one run of @w. */
+static long long lookups_of_run(struct __test_metadata *_metadata,
+				FIXTURE_DATA(cache) *self, const struct workload *w,
+				const char *what)
+{
+	long long before, after;
+
+	{
+		STATS(s);
+		before = STAT(s, "lookups");
+	}
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, w, what));
+	{
+		STATS(s);
+		after = STAT(s, "lookups");
+	}
+	note("%s: %lld lookups\n", what, after - before);
+	return after - before;
+}
+
+/*
+ * An invalidation drops the dentries below its path, not the whole
+ * dcache: a one-directory invalidation must not make every other
+ * directory of a warm workload go through ->lookup again.
+ */
+TEST_F(cache, invalidate_drops_only_its_dentries)
+{
+	struct workload w;
+	const char *dir;
+	size_t below = 0, dlen;
+
+	REQUIRE_READY();
+	ASSERT_EQ(0, build_workload(self->lower, 20, 5, &w));
+	dir = w.dirs.v[w.dirs.n - 1];	/* sorted: the last has no workload directory below it */
+	dlen = strlen(dir);
+	for (size_t i = 0; i < w.n; i++)
+		below += !strncmp(w.v[i].rel, dir, dlen) && w.v[i].rel[dlen] == '/';
+	ASSERT_LT(0U, below);
+	ASSERT_GT(w.n / 2, below) TH_LOG("%zu of %zu probes below %s", below, w.n, dir);
+	MOUNT_CACHE(",immutable");
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "cold"));
+	/* The control of the counter: a second run is served by the dcache. */
+	EXPECT_EQ(0, lookups_of_run(_metadata, self, &w, "dcache"));
+	SYSFS_PUTS("invalidate", dir);
+	EXPECT_GE((long long)below, lookups_of_run(_metadata, self, &w, "after invalidate of one directory"))
+		TH_LOG("%zu probes below %s", below, dir);
+	/* And the whole tree's invalidation reaches every directory. */
+	SYSFS_PUTS("invalidate_tree", "/");
+	EXPECT_LT((long long)below, lookups_of_run(_metadata, self, &w, "after invalidate_tree /"));
+	UMOUNT_CACHE();
 	workload_free(&w);
 }
 
@@ -1952,8 +2032,8 @@ static int stat_missing(const char *dir, const char *prefix, int n)
 	return 0;
 }
 
-/* The junk scan, as uid/gid nobody. */
-static void junk_as_nobody(struct __test_metadata *_metadata, const char *dir)
+/* The junk scan of @n names, as uid/gid nobody. */
+static void junk_as_nobody(struct __test_metadata *_metadata, const char *dir, int n)
 {
 	int status;
 	pid_t pid = fork();
@@ -1963,7 +2043,7 @@ static void junk_as_nobody(struct __test_metadata *_metadata, const char *dir)
 		if (setgroups(0, NULL) || setresgid(NOBODY_ID, NOBODY_ID, NOBODY_ID) ||
 		    setresuid(NOBODY_ID, NOBODY_ID, NOBODY_ID))
 			_exit(100);
-		_exit(stat_missing(dir, "junk", EVICT_JUNK));
+		_exit(stat_missing(dir, "junk", n));
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -1989,14 +2069,18 @@ static void eviction_keeps_working_set(struct __test_metadata *_metadata,
 	unsigned long long cold, warm;
 
 	unlink(self->journal);
+	/*
+	 * Caches are dropped before a mount, never under one: drop_caches
+	 * runs the shrinker, which would take the index down to min_entries.
+	 */
+	drop_caches();	/* the lower's negative dentries of an earlier round */
 	MOUNT_CACHE(",immutable,max_entries=1000");
 	if (junk_first)
-		junk_as_nobody(_metadata, self->mnt);
-	drop_caches();	/* the lower's negative dentries of an earlier round */
+		junk_as_nobody(_metadata, self->mnt, EVICT_JUNK);
 	cold = workload_lookups(_metadata, self);
 	EXPECT_EQ(0ULL, workload_lookups(_metadata, self)) TH_LOG("%s: second run, same mount", order);
 	if (!junk_first)
-		junk_as_nobody(_metadata, self->mnt);
+		junk_as_nobody(_metadata, self->mnt, EVICT_JUNK);
 	{
 		STATS(s);
 		note("%s: entries %lld evicted %lld not_admitted %lld\n", order,
@@ -2006,13 +2090,54 @@ static void eviction_keeps_working_set(struct __test_metadata *_metadata,
 		EXPECT_LE(EVICT_JUNK + EVICT_WORK - EVICT_MAX, STAT(s, "evicted"));
 	}
 	UMOUNT_CACHE();
-	MOUNT_CACHE(",immutable,max_entries=1000");
 	drop_caches();
+	MOUNT_CACHE(",immutable,max_entries=1000");
 	warm = workload_lookups(_metadata, self);
 	note("%s: workload LOOKUPs cold %llu, after remount %llu\n", order, cold, warm);
 	EXPECT_LE((unsigned long long)EVICT_WORK, cold) TH_LOG("%s: the cold run sent too few LOOKUPs", order);
 	EXPECT_GE(cold / 20, warm) TH_LOG("%s: after a remount the workload cost %llu of %llu cold LOOKUPs",
 					  order, warm, cold);
+	UMOUNT_CACHE();
+}
+
+/*
+ * Memory pressure (drop_caches runs every shrinker to exhaustion) takes the
+ * index down to min_entries, one-off entries first: a workload that ran
+ * twice stays, the junk scan after it goes.
+ */
+#define SHRINK_MIN	(2 * EVICT_WORK)
+#define SHRINK_JUNK	5000
+
+TEST_F_TIMEOUT(cache, shrinker_keeps_working_set, 900)
+{
+	char opts[64];
+	long long before;
+
+	REQUIRE_READY();
+	unlink(self->journal);
+	drop_caches();
+	xsnprintf(opts, sizeof(opts), ",immutable,min_entries=%d", SHRINK_MIN);
+	MOUNT_CACHE(opts);
+	EXPECT_LE((unsigned long long)EVICT_WORK, workload_lookups(_metadata, self));
+	EXPECT_EQ(0ULL, workload_lookups(_metadata, self)) TH_LOG("second run, same mount");
+	junk_as_nobody(_metadata, self->mnt, SHRINK_JUNK);
+	{
+		STATS(s);
+		before = STAT(s, "entries");
+		EXPECT_LE(SHRINK_JUNK + EVICT_WORK, before);
+	}
+	drop_caches();
+	{
+		STATS(s);
+		note("shrinker: entries %lld before drop_caches, %lld after; shrunk %lld\n",
+		     before, STAT(s, "entries"), STAT(s, "shrunk"));
+		/* Down to the floor, give or take the last batch, and never below. */
+		EXPECT_LE(SHRINK_MIN, STAT(s, "entries"));
+		EXPECT_GE(SHRINK_MIN + 128, STAT(s, "entries"));
+		EXPECT_EQ(before - STAT(s, "entries"), STAT(s, "shrunk"));
+	}
+	/* The lower's dentries are gone too: a name not in the index is a LOOKUP. */
+	EXPECT_EQ(0ULL, workload_lookups(_metadata, self)) TH_LOG("the working set after drop_caches");
 	UMOUNT_CACHE();
 }
 

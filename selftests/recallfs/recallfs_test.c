@@ -1824,6 +1824,28 @@ TEST_F(mountopts, unknown_option)
 	expect_mount_error(_metadata, self, data, EINVAL, "bogus", "bogus");
 }
 
+TEST_F(mountopts, min_entries_above_max_entries)
+{
+	char data[PATH_MAX + 64];
+	int err;
+
+	REQUIRE_READY();
+	snprintf(data, sizeof(data), "lowerdir=%s,max_entries=100,min_entries=101", self->lower);
+	expect_mount_error(_metadata, self, data, EINVAL, "min_entries", "min_entries=101");
+	/* The control: the floor may equal the capacity (nothing given back). */
+	snprintf(data, sizeof(data), "lowerdir=%s,max_entries=100,min_entries=100", self->lower);
+	err = mount_recallfs_data(self->mnt, data);
+	EXPECT_EQ(0, err) TH_LOG("mount -o %s: %s", data, strerror(err));
+	if (!err) {
+		char line[4 * PATH_MAX];
+
+		EXPECT_TRUE(mounts_line(self->mnt, line, sizeof(line)) &&
+			    strstr(line, ",min_entries=100"))
+			TH_LOG("/proc/self/mounts does not show min_entries=100");
+		EXPECT_EQ(0, umount2(self->mnt, 0));
+	}
+}
+
 TEST_F(mountopts, lowerdir_is_recallfs)
 {
 	char data[PATH_MAX + 16];
