@@ -155,16 +155,16 @@ static void recallfs_kstat_from_attr(struct kstat *stat, const struct recallfs_a
 }
 
 /*
- * Answer from the recorded attributes when the object has not been bound to
- * the lower one, and in immutable mode always: no lower call at all.
+ * Answer from the recorded attributes only in immutable mode: no lower call
+ * at all. In verify mode a file's chmod, write or utimes does not change its
+ * parent's stamp, so stat() is the lower's answer (binding it first), under
+ * the lower's own attribute-cache rules.
  */
 static bool recallfs_use_cached_attr(struct inode *inode)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(inode->i_sb);
 
-	if (!RECALLFS_I(inode)->has_cached_attr)
-		return false;
-	return !recallfs_lower_inode(inode) ||
+	return RECALLFS_I(inode)->has_cached_attr &&
 	       recallfs_mode(sbi) == RECALLFS_MODE_IMMUTABLE;
 }
 

@@ -737,9 +737,11 @@ void recallfs_prune_dcache(struct super_block *sb, const char *path, u32 len)
 		path += n + 1;
 		if (!n)
 			continue;
-		next = d_hash_and_lookup(cur, &name);
+		/* recallfs has no d_hash: the default hash, salted by the parent. */
+		name.hash = full_name_hash(cur, name.name, name.len);
+		next = d_lookup(cur, &name);
 		dput(cur);
-		cur = IS_ERR(next) ? NULL : next;
+		cur = next;
 	}
 	if (cur)
 		shrink_dcache_parent(cur);

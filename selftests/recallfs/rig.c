@@ -307,7 +307,7 @@ int sysfs_read(const char *name, const char *attr, char *out,
 
 const char *const stat_keys[NSTATS] = {
 	"lookups", "negative_hits", "positive_hits", "lower_lookups",
-	"revalidations", "invalidations", "not_admitted", "evicted", "entries",
+	"revalidations", "invalidations", "not_admitted", "evicted", "shrunk", "entries",
 	"directories", "memory_bytes", "entry_bytes", "journal_bytes", "records", "replayed",
 	"truncated", "errors",
 };
