@@ -18,27 +18,38 @@
 
 #include "internal.h"
 
-/*
- * Is @lower the object recallfs inode @inode stands for? Same type, inode
- * number and (if @inode is bound already) lower inode. An inode made from the
- * index must also have the lower object's owner and group and claim no
- * permission bit it lacks: a record never grants more than the lower object.
- */
-bool recallfs_same_object(struct inode *inode, struct inode *lower)
+/* Same type, inode number and (if @inode is bound already) lower inode. */
+static bool recallfs_same_identity(struct inode *inode, struct inode *lower)
 {
 	struct recallfs_inode *ri = RECALLFS_I(inode);
 	struct inode *bound = recallfs_lower_inode(inode);
-	const struct recallfs_attr *attr = &ri->cached_attr;
 
 	if ((inode->i_mode ^ lower->i_mode) & S_IFMT)
 		return false;
-	if (ri->ino != lower->i_ino || (bound && bound != lower))
-		return false;
-	if (!ri->has_cached_attr)
+	return ri->ino == lower->i_ino && (!bound || bound == lower);
+}
+
+/*
+ * An inode made from the index must have the lower object's owner and group
+ * and claim no permission bit it lacks: a record never grants more than the
+ * lower object.
+ */
+static bool recallfs_record_holds(struct inode *inode, struct inode *lower)
+{
+	struct recallfs_inode *ri = RECALLFS_I(inode);
+	const struct recallfs_attr *attr = &ri->cached_attr;
+
+	if (!READ_ONCE(ri->has_cached_attr))
 		return true;
 	return !(attr->mode & 07777 & ~lower->i_mode) &&
 	       uid_eq(make_kuid(&init_user_ns, attr->uid), lower->i_uid) &&
 	       gid_eq(make_kgid(&init_user_ns, attr->gid), lower->i_gid);
+}
+
+/* Is @lower the object recallfs inode @inode stands for, as its record says? */
+bool recallfs_same_object(struct inode *inode, struct inode *lower)
+{
+	return recallfs_same_identity(inode, lower) && recallfs_record_holds(inode, lower);
 }
 
 /* Forget the index directory of directory inode @dir_inode, if it has one. */
@@ -76,6 +87,26 @@ static int recallfs_record_stale(struct dentry *dentry, struct dentry *parent)
 	return -ESTALE;
 }
 
+/*
+ * @dentry is bound to the object its record names, but the server changed
+ * that object's owner or permissions since: the lower's attributes from now
+ * on, and the records that were answered on the old ones are forgotten.
+ */
+static void recallfs_record_outdated(struct dentry *dentry, struct dentry *parent)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
+	struct inode *inode = d_inode(dentry);
+
+	pr_info_ratelimited("%s: owner or mode of \"%pd\" changed on the lower filesystem; forgetting its directory\n",
+			    sbi->name, dentry);
+	WRITE_ONCE(RECALLFS_I(inode)->has_cached_attr, false);
+	recallfs_copy_attr(inode);
+	if (d_inode(parent))
+		recallfs_forget_dir_inode(sbi, d_inode(parent));
+	if (d_is_dir(dentry))
+		recallfs_forget_dir_inode(sbi, inode);
+}
+
 /* Publish @lower as @dentry's lower dentry (consumes the reference). */
 static struct dentry *recallfs_set_lower(struct dentry *dentry, struct dentry *lower)
 {
@@ -93,6 +124,7 @@ static int recallfs_bind_one(struct dentry *dentry, struct dentry *lower_parent)
 	struct dentry *parent = dentry->d_parent;	/* pinned by the caller */
 	struct name_snapshot name;
 	struct dentry *lower;
+	bool outdated;
 
 	take_dentry_name_snapshot(&name, dentry);
 	lower = recallfs_lookup_one(lower_parent, &name.name);
@@ -103,11 +135,15 @@ static int recallfs_bind_one(struct dentry *dentry, struct dentry *lower_parent)
 	/* The index said this name exists (or not): the lower tree disagrees. */
 	if (d_really_is_negative(lower) != d_really_is_negative(dentry) ||
 	    (d_really_is_positive(dentry) &&
-	     !recallfs_same_object(d_inode(dentry), d_inode(lower)))) {
+	     !recallfs_same_identity(d_inode(dentry), d_inode(lower)))) {
 		dput(lower);
 		return recallfs_record_stale(dentry, parent);
 	}
+	outdated = d_really_is_positive(dentry) &&
+		   !recallfs_record_holds(d_inode(dentry), d_inode(lower));
 	recallfs_set_lower(dentry, lower);
+	if (outdated)
+		recallfs_record_outdated(dentry, parent);
 	return 0;
 }
 

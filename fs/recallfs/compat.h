@@ -199,15 +199,16 @@ static inline bool recallfs_inode_is_new(struct inode *inode)
  * before (named since 6.0). Callbacks get their data back through
  * recallfs_shrinker_data().
  */
-typedef unsigned long (*recallfs_shrink_fn)(struct shrinker *, struct shrink_control *);
 
 #ifdef HAVE_SHRINKER_ALLOC
 struct recallfs_shrinker {
 	struct shrinker *shrinker;
 };
 
-static inline int recallfs_shrinker_register(struct recallfs_shrinker *rs, recallfs_shrink_fn count,
-					     recallfs_shrink_fn scan, void *data, const char *name)
+static inline int recallfs_shrinker_register(struct recallfs_shrinker *rs,
+	unsigned long (*count)(struct shrinker *, struct shrink_control *),
+	unsigned long (*scan)(struct shrinker *, struct shrink_control *),
+	void *data, const char *name)
 {
 	struct shrinker *s = shrinker_alloc(0, "recallfs-%s", name);
 
@@ -223,8 +224,7 @@ static inline int recallfs_shrinker_register(struct recallfs_shrinker *rs, recal
 
 static inline void recallfs_shrinker_unregister(struct recallfs_shrinker *rs)
 {
-	if (rs->shrinker)
-		shrinker_free(rs->shrinker);
+	shrinker_free(rs->shrinker);	/* NULL: a no-op */
 	rs->shrinker = NULL;
 }
 
@@ -239,8 +239,10 @@ struct recallfs_shrinker {
 	bool registered;
 };
 
-static inline int recallfs_shrinker_register(struct recallfs_shrinker *rs, recallfs_shrink_fn count,
-					     recallfs_shrink_fn scan, void *data, const char *name)
+static inline int recallfs_shrinker_register(struct recallfs_shrinker *rs,
+	unsigned long (*count)(struct shrinker *, struct shrink_control *),
+	unsigned long (*scan)(struct shrinker *, struct shrink_control *),
+	void *data, const char *name)
 {
 	int err;
 

@@ -185,6 +185,13 @@ static void recallfs_put_table_dir(void *ptr, void *arg)
 	recallfs_dir_put(ptr);
 }
 
+/* No shrinking from here on: the last compaction writes what stays. */
+void recallfs_index_stop_shrinker(struct recallfs_sb_info *sbi)
+{
+	if (sbi->index)
+		recallfs_shrinker_unregister(&sbi->index->shrinker);
+}
+
 void recallfs_index_destroy(struct recallfs_sb_info *sbi)
 {
 	struct recallfs_index *ix = sbi->index;

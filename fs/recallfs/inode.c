@@ -164,7 +164,7 @@ static bool recallfs_use_cached_attr(struct inode *inode)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(inode->i_sb);
 
-	return RECALLFS_I(inode)->has_cached_attr &&
+	return READ_ONCE(RECALLFS_I(inode)->has_cached_attr) &&
 	       recallfs_mode(sbi) == RECALLFS_MODE_IMMUTABLE;
 }
 

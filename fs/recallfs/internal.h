@@ -47,7 +47,7 @@ enum recallfs_counter {
 	RECALLFS_REVALIDATIONS,		/* directory change-stamp checks (verify mode) */
 	RECALLFS_INVALIDATIONS,		/* directories forgotten (sysfs or changed stamp) */
 	RECALLFS_NOT_ADMITTED,		/* entries not recorded: max_entries reached */
-	RECALLFS_EVICTED,		/* entries evicted for new ones at max_entries */
+	RECALLFS_EVICTED,		/* entries evicted: at max_entries or by the shrinker */
 	RECALLFS_SHRUNK,		/* of those, evicted by the shrinker */
 	RECALLFS_JOURNAL_RECORDS,	/* records appended to the journal */
 	RECALLFS_JOURNAL_REPLAYED,	/* records applied at mount */
@@ -371,6 +371,7 @@ bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir
 void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_record *rec);
 void recallfs_dir_to_state_record(const struct recallfs_dir *dir, struct recallfs_record *rec);
 int recallfs_index_create(struct recallfs_sb_info *sbi);
+void recallfs_index_stop_shrinker(struct recallfs_sb_info *sbi);
 void recallfs_index_destroy(struct recallfs_sb_info *sbi);
 void recallfs_index_usage(struct recallfs_sb_info *sbi, struct recallfs_index_usage *u);
 /* Apply one record (journal replay): no journaling, no dentry effects. */

@@ -718,10 +718,12 @@ static void recallfs_d_release(struct dentry *dentry)
 }
 
 /*
- * After an invalidation of @path (relative to the root): drop the unused
- * dentries at and below it, which hold answers from the forgotten state.
- * Only the dcache is walked (no lookup, nothing created); dentries elsewhere
- * stay, and any answered from a forgotten state fail d_revalidate anyway.
+ * After an invalidation of @path (relative to the root, no empty component:
+ * sysfs.c checks): drop the unused dentries below it, which hold answers
+ * from the forgotten state and pin lower dentries. Only the dcache is walked
+ * (no lookup, nothing created). Dentries elsewhere stay: one answered from a
+ * forgotten state (a directory moved by d_splice_alias) fails d_revalidate
+ * on its generation, and is dropped at its next use.
  */
 void recallfs_prune_dcache(struct super_block *sb, const char *path, u32 len)
 {
@@ -734,10 +736,11 @@ void recallfs_prune_dcache(struct super_block *sb, const char *path, u32 len)
 		struct qstr name = QSTR_INIT(path, n);
 		struct dentry *next;
 
-		path += n + 1;
-		if (!n)
-			continue;
-		/* recallfs has no d_hash: the default hash, salted by the parent. */
+		path = slash ? slash + 1 : end;
+		/*
+		 * recallfs has no d_hash, so the default hash salted by the
+		 * parent (7.x headers no longer declare d_hash_and_lookup()).
+		 */
 		name.hash = full_name_hash(cur, name.name, name.len);
 		next = d_lookup(cur, &name);
 		dput(cur);

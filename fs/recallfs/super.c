@@ -155,6 +155,7 @@ int recallfs_fill_super(struct super_block *sb, struct fs_context *fc)
 /* Undo recallfs_setup_cache(), whatever part of it was done. */
 static void recallfs_teardown_cache(struct recallfs_sb_info *sbi)
 {
+	recallfs_index_stop_shrinker(sbi);
 	if (sbi->journal)
 		recallfs_journal_close(sbi);
 	recallfs_index_destroy(sbi);

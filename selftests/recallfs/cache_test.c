@@ -785,7 +785,8 @@ TEST_F(cache, verify_mode_stamp_checks)
 /*
  * A file's chmod or utimes on the server leaves its directory's stamp alone:
  * verify mode must still show it after a remount (the record is older), as
- * NFS does once its attribute cache has it; immutable mode keeps the record.
+ * NFS does once its attribute cache has it, through a path and through an
+ * O_PATH descriptor taken before the change (no path walk to retry on).
  */
 TEST_F(cache, verify_mode_stat_is_the_lowers)
 {
@@ -793,6 +794,7 @@ TEST_F(cache, verify_mode_stat_is_the_lowers)
 	char name[64], path[PATH_MAX], rel[PATH_MAX];
 	struct timespec old_times[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
 	struct stat sn, sm;
+	int fd;
 
 	REQUIRE_READY();
 	if (!self->export[0])
@@ -808,6 +810,17 @@ TEST_F(cache, verify_mode_stat_is_the_lowers)
 	EXPECT_EQ(0644U, sm.st_mode & 07777);
 	UMOUNT_CACHE();
 
+	MOUNT_CACHE("");
+	path_join(path, sizeof(path), self->mnt, rel);
+	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("open O_PATH %s: %s", path, strerror(errno));
+	{
+		STATS(s);
+		/* The control: the name came from the index, with its record. */
+		EXPECT_LT(0, STAT(s, "positive_hits"));
+	}
+	/* The server takes group read away: the record now claims a bit the file lacks. */
+	path_join(path, sizeof(path), self->export, rel);
 	ASSERT_EQ(0, chmod(path, 0604));
 	ASSERT_EQ(0, utimensat(AT_FDCWD, path, old_times, 0));
 	path_join(path, sizeof(path), self->lower, rel);
@@ -815,16 +828,13 @@ TEST_F(cache, verify_mode_stat_is_the_lowers)
 	ASSERT_EQ(0, lstat(path, &sn));
 	ASSERT_EQ(0604U, sn.st_mode & 07777) TH_LOG("NFS does not show the chmod");
 
-	MOUNT_CACHE("");
-	ASSERT_EQ(0, lstat_rel(self->mnt, dir, name, &sm));
-	EXPECT_EQ(sn.st_mode, sm.st_mode) TH_LOG("verify mode: mode %o, NFS %o", sm.st_mode, sn.st_mode);
-	EXPECT_EQ(sn.st_mtime, sm.st_mtime) TH_LOG("verify mode: mtime %lld, NFS %lld",
+	ASSERT_EQ(0, fstat(fd, &sm)) TH_LOG("fstat of an O_PATH descriptor: %s", strerror(errno));
+	EXPECT_EQ(sn.st_mode, sm.st_mode) TH_LOG("verify mode, fstat: mode %o, NFS %o", sm.st_mode, sn.st_mode);
+	EXPECT_EQ(sn.st_mtime, sm.st_mtime) TH_LOG("verify mode, fstat: mtime %lld, NFS %lld",
 						 (long long)sm.st_mtime, (long long)sn.st_mtime);
-	{
-		STATS(s);
-		/* The control: the name itself came from the index. */
-		EXPECT_LT(0, STAT(s, "positive_hits"));
-	}
+	close(fd);
+	ASSERT_EQ(0, lstat_rel(self->mnt, dir, name, &sm));
+	EXPECT_EQ(sn.st_mode, sm.st_mode) TH_LOG("verify mode, lstat: mode %o, NFS %o", sm.st_mode, sn.st_mode);
 	UMOUNT_CACHE();
 	server_remove(self, dir, name);
 }
