@@ -37,9 +37,15 @@
 #define RECALLFS_JOURNAL_MAGIC		0x4a4c4352	/* "RCLJ" as little-endian bytes */
 #define RECALLFS_JOURNAL_VERSION	1
 
-/* Feature flags: none defined yet. */
+/*
+ * Feature flags. INCOMPAT_DIR_COOKIE: DIR records may carry a change cookie
+ * (RECALLFS_DIR_CHANGE_COOKIE). Set in every header this code writes; a
+ * journal without it (older code's) is appended to as it is, and older code
+ * reads a DIR record with a cookie as damage and replays what came before.
+ */
+#define RECALLFS_JOURNAL_INCOMPAT_DIR_COOKIE	0x1u
 #define RECALLFS_JOURNAL_COMPAT_SUPP	0u
-#define RECALLFS_JOURNAL_INCOMPAT_SUPP	0u
+#define RECALLFS_JOURNAL_INCOMPAT_SUPP	RECALLFS_JOURNAL_INCOMPAT_DIR_COOKIE
 
 /* Sanity limits: a decoder refuses anything larger. */
 #define RECALLFS_JOURNAL_NAME_MAX	255	/* one path component */
@@ -132,6 +138,11 @@ struct recallfs_journal_dir {
 	__le32 fh_type;			/* exportfs fid type, 0 without a handle */
 	__le16 fh_len;			/* <= RECALLFS_JOURNAL_FH_MAX */
 	__le16 reserved;
+};
+
+/* After struct recallfs_journal_dir, with RECALLFS_DIR_CHANGE_COOKIE. 8 bytes. */
+struct recallfs_journal_dir_cookie {
+	__le64 change_cookie;
 };
 
 /* INVALIDATE records have nothing after the head but the dir string. */

@@ -36,6 +36,7 @@ enum recallfs_record_type {
 #define RECALLFS_ENTRY_HOT		0x0008
 /* flags of RECALLFS_REC_DIR */
 #define RECALLFS_DIR_COMPLETE	0x0001	/* every name of the directory is recorded */
+#define RECALLFS_DIR_CHANGE_COOKIE 0x0002	/* the stamp has a change cookie */
 /* flags of RECALLFS_REC_INVALIDATE */
 #define RECALLFS_INVALIDATE_TREE 0x0001	/* the directory and everything below it */
 
@@ -56,12 +57,26 @@ struct recallfs_attr {
 /* Largest lower file handle recorded for a directory (bytes). */
 #define RECALLFS_FH_MAX		128
 
-/* What identifies a directory's state on the lower filesystem. */
+/*
+ * What identifies a directory's state on the lower filesystem. Times cannot
+ * tell two changes within one timestamp tick apart; the change cookie
+ * (i_version, the NFSv4 change attribute), where the lower reports one, can.
+ */
 struct recallfs_stamp {
 	__s64 mtime_sec, ctime_sec;
 	__u32 mtime_nsec, ctime_nsec;
 	__u64 ino;
+	__u64 change_cookie;
+	__u32 has_change_cookie;	/* 0 or 1: change_cookie is valid */
+	__u32 unused;			/* zero */
 };
+
+/* The flags of a DIR record for a directory state with @stamp. */
+static inline __u16 recallfs_dir_rec_flags(int complete, const struct recallfs_stamp *stamp)
+{
+	return (complete ? RECALLFS_DIR_COMPLETE : 0) |
+	       (stamp->has_change_cookie ? RECALLFS_DIR_CHANGE_COOKIE : 0);
+}
 
 /*
  * One record. Strings are not NUL-terminated (lengths given); a decoder

@@ -53,7 +53,14 @@ static struct recallfs_record sample(int k)
 	struct recallfs_record r;
 
 	memset(&r, 0, sizeof(r));
-	switch (k % 7) {
+	switch (k % 8) {
+	case 7:	/* directory whose lower reports a change cookie */
+		r.type = RECALLFS_REC_DIR;
+		r.dir = "opt/app/2.0";
+		r.stamp = (struct recallfs_stamp){ .mtime_sec = 5, .ctime_sec = 6, .ino = 42,
+			.change_cookie = 0x8000000000000001ull, .has_change_cookie = 1 };
+		r.flags = recallfs_dir_rec_flags(1, &r.stamp);
+		break;
 	case 6:	/* negative entry that compaction found in use */
 		r.type = RECALLFS_REC_ENTRY;
 		r.flags = RECALLFS_ENTRY_HOT;
@@ -186,6 +193,17 @@ static int test_refused(void)
 	REFUSED(r.type = 99);
 	REFUSED((r.type = RECALLFS_REC_DIR));	/* a DIR record with a name */
 #undef REFUSED
+	/* A cookie flag and a stamp's cookie come together or not at all. */
+	r = sample(7);
+	r.flags &= (__u16)~RECALLFS_DIR_CHANGE_COOKIE;
+	CHECK(recallfs_record_size(&r) == 0, "stamp with a cookie, no flag");
+	r = sample(3);
+	r.flags |= RECALLFS_DIR_CHANGE_COOKIE;
+	CHECK(recallfs_record_size(&r) == 0, "cookie flag, stamp without one");
+	r = sample(7);
+	CHECK(recallfs_record_size(&r) == recallfs_record_size(&(struct recallfs_record){
+		.type = RECALLFS_REC_DIR, .flags = RECALLFS_DIR_COMPLETE, .dir = r.dir,
+		.dir_len = r.dir_len }) + 8, "a cookie takes 8 bytes");
 	/* The largest valid record fits the record limit. */
 	r = sample(1);
 	r.dir = big;
@@ -272,10 +290,17 @@ static int test_header(void)
 	copy[8] = 2;
 	header_fix_crc(copy);
 	CHECK(recallfs_header_decode(copy, size, &d) == RECALLFS_DECODE_UNSUPPORTED, "version");
+	/* This code writes the features it has: DIR records may carry a cookie. */
+	CHECK(buf[16] == RECALLFS_JOURNAL_INCOMPAT_DIR_COOKIE, "incompat %#x", buf[16]);
 	memcpy(copy, buf, size);
-	copy[16] = 1;
+	copy[16] |= 2;
 	header_fix_crc(copy);
 	CHECK(recallfs_header_decode(copy, size, &d) == RECALLFS_DECODE_UNSUPPORTED, "incompat");
+	/* A journal of older code, without the feature, is read too. */
+	memcpy(copy, buf, size);
+	copy[16] = 0;
+	header_fix_crc(copy);
+	CHECK(recallfs_header_decode(copy, size, &d) == (int)size, "no incompat features");
 	/* Unknown compat feature: fine. */
 	memcpy(copy, buf, size);
 	copy[12] = 1;

@@ -194,6 +194,26 @@ static inline bool recallfs_inode_is_new(struct inode *inode)
 #define recallfs_drop_inode	generic_delete_inode
 #endif
 
+/* The lower's change cookie (i_version, NFSv4 change attribute), since 6.3. */
+#ifdef HAVE_STATX_CHANGE_COOKIE
+#define RECALLFS_STATX_MASK	(STATX_BASIC_STATS | STATX_CHANGE_COOKIE)
+
+static inline bool recallfs_kstat_change_cookie(const struct kstat *stat, u64 *cookie)
+{
+	if (!(stat->result_mask & STATX_CHANGE_COOKIE))
+		return false;
+	*cookie = stat->change_cookie;
+	return true;
+}
+#else
+#define RECALLFS_STATX_MASK	STATX_BASIC_STATS
+
+static inline bool recallfs_kstat_change_cookie(const struct kstat *stat, u64 *cookie)
+{
+	return false;
+}
+#endif
+
 /*
  * A shrinker with private data: allocated by the core since 6.7, embedded
  * before (named since 6.0). Callbacks get their data back through

@@ -809,7 +809,7 @@ void recallfs_dir_to_state_record(const struct recallfs_dir *dir, struct recallf
 {
 	*rec = (struct recallfs_record) {
 		.type = RECALLFS_REC_DIR,
-		.flags = READ_ONCE(dir->complete) ? RECALLFS_DIR_COMPLETE : 0,
+		.flags = recallfs_dir_rec_flags(READ_ONCE(dir->complete), &dir->stamp),
 		.dir = dir->path,
 		.dir_len = dir->path_len,
 		.stamp = dir->stamp,

@@ -50,6 +50,7 @@ void recallfs_journal_layout_checks(void)
 	BUILD_BUG_ON(sizeof(struct recallfs_journal_stamp) != 32);
 	BUILD_BUG_ON(sizeof(struct recallfs_journal_dir) != 40);
 	BUILD_BUG_ON(offsetof(struct recallfs_journal_dir, fh_len) != 36);
+	BUILD_BUG_ON(sizeof(struct recallfs_journal_dir_cookie) != 8);
 	BUILD_BUG_ON(RECALLFS_FH_MAX != RECALLFS_JOURNAL_FH_MAX);
 	BUILD_BUG_ON(offsetof(struct recallfs_journal_stamp, ino) != 24);
 	/* The largest header and record fit their limits. */
@@ -96,7 +97,9 @@ static int recallfs_rec_fixed_size(__u16 type, __u16 flags)
 		       ((flags & RECALLFS_ENTRY_POSITIVE) ?
 			sizeof(struct recallfs_journal_attr) : 0);
 	case RECALLFS_REC_DIR:
-		return sizeof(struct recallfs_journal_dir);
+		return sizeof(struct recallfs_journal_dir) +
+		       ((flags & RECALLFS_DIR_CHANGE_COOKIE) ?
+			sizeof(struct recallfs_journal_dir_cookie) : 0);
 	case RECALLFS_REC_INVALIDATE:
 		return 0;
 	default:
@@ -149,7 +152,10 @@ static int recallfs_rec_valid(const struct recallfs_record *rec)
 	/* Only entries have a name or a link; only directories a file handle. */
 	if (rec->type == RECALLFS_REC_DIR)
 		return rec->name_len == 0 && rec->link_len == 0 &&
-		       rec->fh_len <= RECALLFS_JOURNAL_FH_MAX;
+		       rec->fh_len <= RECALLFS_JOURNAL_FH_MAX &&
+		       !(rec->flags & ~(RECALLFS_DIR_COMPLETE | RECALLFS_DIR_CHANGE_COOKIE)) &&
+		       !rec->stamp.unused && rec->stamp.has_change_cookie <= 1 &&
+		       !!(rec->flags & RECALLFS_DIR_CHANGE_COOKIE) == rec->stamp.has_change_cookie;
 	return rec->name_len == 0 && rec->link_len == 0 && rec->fh_len == 0;
 }
 
@@ -264,6 +270,13 @@ __u32 recallfs_record_encode(const struct recallfs_record *rec, void *buf, __u32
 		dir.fh_type = cpu_to_le32(rec->fh_type);
 		dir.fh_len = cpu_to_le16((__u16)rec->fh_len);
 		p = recallfs_put(p, &dir, sizeof(dir));
+		if (rec->flags & RECALLFS_DIR_CHANGE_COOKIE) {
+			struct recallfs_journal_dir_cookie cookie = {
+				.change_cookie = cpu_to_le64(rec->stamp.change_cookie),
+			};
+
+			p = recallfs_put(p, &cookie, sizeof(cookie));
+		}
 	}
 	p = recallfs_put(p, rec->dir, rec->dir_len);
 	p = recallfs_put(p, rec->name, rec->name_len);
@@ -340,8 +353,16 @@ static int recallfs_decode_body(const struct recallfs_journal_rec_head *head,
 		recallfs_decode_stamp(&dir.stamp, &rec->stamp);
 		rec->fh_type = le32_to_cpu(dir.fh_type);
 		rec->fh_len = le16_to_cpu(dir.fh_len);
-		if (dir.reserved || (rec->flags & ~RECALLFS_DIR_COMPLETE))
+		if (dir.reserved ||
+		    (rec->flags & ~(RECALLFS_DIR_COMPLETE | RECALLFS_DIR_CHANGE_COOKIE)))
 			return RECALLFS_DECODE_CORRUPT;
+		if (rec->flags & RECALLFS_DIR_CHANGE_COOKIE) {
+			struct recallfs_journal_dir_cookie cookie;
+
+			memcpy(&cookie, p + sizeof(dir), sizeof(cookie));
+			rec->stamp.change_cookie = le64_to_cpu(cookie.change_cookie);
+			rec->stamp.has_change_cookie = 1;
+		}
 	} else if (rec->flags & ~RECALLFS_INVALIDATE_TREE) {
 		return RECALLFS_DECODE_CORRUPT;
 	}

@@ -70,7 +70,7 @@ static struct recallfs_dir *recallfs_dir_of(struct dentry *dentry,
 	return dir;
 }
 
-/* Attributes of a lower object as its filesystem has them cached (no RPC). */
+/* Attributes of a lower object, as @flags (AT_STATX_*) asks the lower filesystem. */
 static int recallfs_lower_kstat(struct dentry *lower, struct kstat *stat,
 				unsigned int flags)
 {
@@ -79,20 +79,31 @@ static int recallfs_lower_kstat(struct dentry *lower, struct kstat *stat,
 		.dentry = lower,
 	};
 
-	return vfs_getattr_nosec(&path, stat, STATX_BASIC_STATS, flags);
+	return vfs_getattr_nosec(&path, stat, RECALLFS_STATX_MASK, flags);
 }
 
 static void recallfs_stamp_from_kstat(struct recallfs_stamp *stamp, const struct kstat *st)
 {
-	stamp->mtime_sec = st->mtime.tv_sec;
-	stamp->mtime_nsec = st->mtime.tv_nsec;
-	stamp->ctime_sec = st->ctime.tv_sec;
-	stamp->ctime_nsec = st->ctime.tv_nsec;
-	stamp->ino = st->ino;
+	*stamp = (struct recallfs_stamp) {
+		.mtime_sec = st->mtime.tv_sec,
+		.mtime_nsec = st->mtime.tv_nsec,
+		.ctime_sec = st->ctime.tv_sec,
+		.ctime_nsec = st->ctime.tv_nsec,
+		.ino = st->ino,
+	};
+	stamp->has_change_cookie = recallfs_kstat_change_cookie(st, &stamp->change_cookie);
 }
 
+/*
+ * The cookies are compared where both stamps have one: a lower that reports
+ * it only when its cache is fresh, or a journal of older code, must not make
+ * every check fail; the times are compared always.
+ */
 static bool recallfs_stamp_equal(const struct recallfs_stamp *a, const struct recallfs_stamp *b)
 {
+	if (a->has_change_cookie && b->has_change_cookie &&
+	    a->change_cookie != b->change_cookie)
+		return false;
 	return a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
 	       a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec &&
 	       a->ino == b->ino;
@@ -279,6 +290,7 @@ static struct recallfs_dir *recallfs_dir_to_record(struct recallfs_sb_info *sbi,
 	}
 	WRITE_ONCE(ri->acl_state, RECALLFS_ACL_NONE);
 	recallfs_stamp_from_kstat(&rec.stamp, &stat);
+	rec.flags = recallfs_dir_rec_flags(0, &rec.stamp);
 	recallfs_encode_dir_handle(lower_parent, &rec, fh);
 	dir = recallfs_dir_of(parent, &rec, &created);
 	if (IS_ERR_OR_NULL(dir))

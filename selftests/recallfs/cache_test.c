@@ -40,6 +40,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -837,6 +838,92 @@ TEST_F(cache, verify_mode_stat_is_the_lowers)
 	EXPECT_EQ(sn.st_mode, sm.st_mode) TH_LOG("verify mode, lstat: mode %o, NFS %o", sm.st_mode, sn.st_mode);
 	UMOUNT_CACHE();
 	server_remove(self, dir, name);
+}
+
+/* Whether the running kernel is at least @major.@minor. */
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+static bool same_times(const struct statx *a, const struct statx *b)
+{
+	return a->stx_mtime.tv_sec == b->stx_mtime.tv_sec &&
+	       a->stx_mtime.tv_nsec == b->stx_mtime.tv_nsec &&
+	       a->stx_ctime.tv_sec == b->stx_ctime.tv_sec &&
+	       a->stx_ctime.tv_nsec == b->stx_ctime.tv_nsec;
+}
+
+#define TICK_TRIES	400
+
+/*
+ * Two changes of a directory within one timestamp tick leave its times as
+ * they were: only the change cookie (i_version; getattr reports it since
+ * 6.3, tmpfs keeps one since 6.6) tells them apart. Over a local tmpfs:
+ * a complete listing recorded between two creates in one tick must not hide
+ * the second name in verify mode. Kernels with fine-grained timestamps
+ * (multigrain, 6.13 and later) give no two changes one tick: nothing to show.
+ */
+TEST_F(cache, same_tick_change_seen_through_change_cookie)
+{
+	char lower[PATH_MAX], p[PATH_MAX], rel[64];
+	int same_tick = -1, err = 0;
+
+	REQUIRE_READY();
+	if (!kernel_at_least(6, 6))
+		SKIP(return, "tmpfs reports no change cookie before 6.6");
+	path_join(lower, sizeof(lower), self->base, "tick-lower");
+	ASSERT_EQ(0, mkdir(lower, 0755));
+	ASSERT_EQ(0, mount("tick", lower, "tmpfs", 0, "mode=0755")) TH_LOG("tmpfs: %s", strerror(errno));
+	err = mount_on(self, self->mnt, lower, NULL, ",revalidate=0", self->name, sizeof(self->name));
+	ASSERT_EQ(0, err) TH_LOG("mount over %s: %s", lower, strerror(err));
+	self->mounted = true;
+	for (int i = 0; i < TICK_TRIES && same_tick < 0; i++) {
+		struct statx before, after;
+		struct dentries d;
+
+		/* A new directory each try, with one name in it. */
+		xsnprintf(rel, sizeof(rel), "t%d", i);
+		path_join(p, sizeof(p), lower, rel);
+		ASSERT_EQ(0, mkdir(p, 0755));
+		path_join(p, sizeof(p), lower, rel);
+		strcat(p, "/a");
+		ASSERT_EQ(0, write_text(p, "a\n"));
+		path_join(p, sizeof(p), lower, rel);
+		ASSERT_EQ(0, statx(AT_FDCWD, p, 0, STATX_BASIC_STATS, &before));
+		/* The listing through recallfs: complete, "b" is not in it. */
+		path_join(p, sizeof(p), self->mnt, rel);
+		ASSERT_EQ(0, read_dir_sorted(p, &d));
+		dentries_free(&d);
+		path_join(p, sizeof(p), lower, rel);
+		strcat(p, "/b");
+		ASSERT_EQ(0, write_text(p, "b\n"));
+		path_join(p, sizeof(p), lower, rel);
+		ASSERT_EQ(0, statx(AT_FDCWD, p, 0, STATX_BASIC_STATS, &after));
+		if (same_times(&before, &after))
+			same_tick = i;
+	}
+	if (same_tick >= 0) {
+		struct stat st;
+
+		xsnprintf(rel, sizeof(rel), "t%d/b", same_tick);
+		path_join(p, sizeof(p), self->mnt, rel);
+		err = lstat(p, &st) ? errno : 0;
+		note("same tick at try %d of %d: %s/b through recallfs: %s\n", same_tick,
+		     TICK_TRIES, rel, errname(err));
+		EXPECT_EQ(0, err) TH_LOG("%s created in the tick of the recorded listing: %s (stamp times unchanged)",
+					 rel, errname(err));
+	}
+	UMOUNT_CACHE();
+	umount2(lower, MNT_DETACH);
+	if (same_tick < 0)
+		SKIP(return, "no two creates within one timestamp tick in %d tries (fine-grained timestamps)",
+		     TICK_TRIES);
 }
 
 /* ------------------------------------------------------------------ */
