@@ -70,12 +70,15 @@ static struct recallfs_dir *recallfs_dir_of(struct dentry *dentry,
 	return dir;
 }
 
-/* Attributes of a lower object, as @flags (AT_STATX_*) asks the lower filesystem. */
-static int recallfs_lower_kstat(struct dentry *lower, struct kstat *stat,
-				unsigned int flags)
+/*
+ * Attributes of @lower, an object on @sbi's lower mount, as @flags
+ * (AT_STATX_*) asks the lower filesystem.
+ */
+static int recallfs_lower_kstat(struct recallfs_sb_info *sbi, struct dentry *lower,
+				struct kstat *stat, unsigned int flags)
 {
 	struct path path = {
-		.mnt = RECALLFS_SB(lower->d_sb)->lower_root.mnt,
+		.mnt = sbi->lower_root.mnt,
 		.dentry = lower,
 	};
 
@@ -141,7 +144,7 @@ static bool recallfs_dir_verify(struct recallfs_sb_info *sbi, struct recallfs_di
 	if (time_before(jiffies, READ_ONCE(dir->verified_until)))
 		return true;
 	lower = recallfs_bind_dir_by_handle(dir, dentry);
-	if (IS_ERR(lower) || recallfs_lower_kstat(lower, &stat, AT_STATX_FORCE_SYNC))
+	if (IS_ERR(lower) || recallfs_lower_kstat(sbi, lower, &stat, AT_STATX_FORCE_SYNC))
 		return false;
 	recallfs_count(sbi, RECALLFS_REVALIDATIONS);
 	recallfs_stamp_from_kstat(&now, &stat);
@@ -282,7 +285,7 @@ static struct recallfs_dir *recallfs_dir_to_record(struct recallfs_sb_info *sbi,
 	dir = recallfs_dir_of(parent, NULL, NULL);
 	if (dir)
 		return IS_ERR(dir) ? NULL : dir;
-	if (recallfs_lower_kstat(lower_parent, &stat, AT_STATX_DONT_SYNC))
+	if (recallfs_lower_kstat(sbi, lower_parent, &stat, AT_STATX_DONT_SYNC))
 		return NULL;
 	if (!recallfs_dir_cacheable(lower_parent, &stat)) {
 		WRITE_ONCE(ri->uncacheable, true);
@@ -313,7 +316,8 @@ void recallfs_record_root_attr(struct dentry *root)
 	struct dentry *lower = recallfs_lower_dentry(root);
 	struct kstat stat;
 
-	if (recallfs_lower_kstat(lower, &stat, 0) || !recallfs_dir_cacheable(lower, &stat))
+	if (recallfs_lower_kstat(RECALLFS_SB(root->d_sb), lower, &stat, 0) ||
+	    !recallfs_dir_cacheable(lower, &stat))
 		return;
 	recallfs_attr_from_kstat(&ri->cached_attr, &stat);
 	ri->has_cached_attr = true;
@@ -337,7 +341,7 @@ static void recallfs_record_lookup(struct recallfs_sb_info *sbi, struct dentry *
 	if (!dir)
 		return;
 	if (d_really_is_positive(lower)) {
-		if (recallfs_lower_kstat(lower, &stat, AT_STATX_DONT_SYNC))
+		if (recallfs_lower_kstat(sbi, lower, &stat, AT_STATX_DONT_SYNC))
 			goto out;
 		rec.flags = RECALLFS_ENTRY_POSITIVE;
 		recallfs_attr_from_kstat(&rec.attr, &stat);
@@ -401,7 +405,8 @@ int recallfs_listing_stamp(struct dentry *dir_dentry, struct recallfs_stamp *sta
 
 	if (!lower)
 		return -ESTALE;
-	err = recallfs_lower_kstat(lower, &stat, AT_STATX_FORCE_SYNC);
+	err = recallfs_lower_kstat(RECALLFS_SB(dir_dentry->d_sb), lower, &stat,
+				   AT_STATX_FORCE_SYNC);
 	if (!err)
 		recallfs_stamp_from_kstat(stamp, &stat);
 	return err;
