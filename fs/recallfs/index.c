@@ -861,6 +861,61 @@ static int recallfs_dir_for_each(struct recallfs_dir *dir,
 	return ret;
 }
 
+/*
+ * The live directories, each referenced, in a kvmalloc'ed array: for a walk
+ * that sleeps between directories. Directories recorded afterwards are not
+ * in it (their records are journaled as they come). *@nr is set.
+ */
+struct recallfs_dir **recallfs_index_grab_dirs(struct recallfs_sb_info *sbi, size_t *nr)
+{
+	size_t cap = atomic_long_read(&sbi->index->nr_dirs) + 64;
+
+	for (int tries = 0; tries < 4; tries++, cap *= 2) {
+		struct recallfs_dir **dirs = kvmalloc_array(cap, sizeof(*dirs), GFP_KERNEL);
+		struct rhashtable_iter iter;
+		struct recallfs_dir *dir;
+		size_t n = 0;
+
+		if (!dirs)
+			return ERR_PTR(-ENOMEM);
+		rhashtable_walk_enter(&sbi->index->dirs, &iter);
+		rhashtable_walk_start(&iter);
+		while (n < cap && (dir = rhashtable_walk_next(&iter)) != NULL) {
+			/* -EAGAIN: a resize; a directory seen twice is written twice, harmlessly */
+			if (!IS_ERR(dir) && !READ_ONCE(dir->dead) && refcount_inc_not_zero(&dir->ref))
+				dirs[n++] = dir;
+		}
+		rhashtable_walk_stop(&iter);
+		rhashtable_walk_exit(&iter);
+		if (n < cap) {
+			*nr = n;
+			return dirs;
+		}
+		recallfs_index_release_dirs(dirs, n);
+	}
+	return ERR_PTR(-EAGAIN);
+}
+
+void recallfs_index_release_dirs(struct recallfs_dir **dirs, size_t nr)
+{
+	while (nr--)
+		recallfs_dir_put(dirs[nr]);
+	kvfree(dirs);
+}
+
+/* recallfs_index_for_each() for one directory, unless it died; under its lock. */
+int recallfs_index_dir_records(struct recallfs_dir *dir,
+			       int (*fn)(const struct recallfs_record *rec, void *arg), void *arg)
+{
+	int ret = 0;
+
+	spin_lock(&dir->lock);
+	if (!dir->dead)
+		ret = recallfs_dir_for_each(dir, fn, arg);
+	spin_unlock(&dir->lock);
+	return ret;
+}
+
 int recallfs_index_for_each(struct recallfs_sb_info *sbi,
 			    int (*fn)(const struct recallfs_record *rec, void *arg), void *arg)
 {

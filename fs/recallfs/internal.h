@@ -384,6 +384,11 @@ int recallfs_index_apply(struct recallfs_sb_info *sbi, const struct recallfs_rec
  */
 int recallfs_index_for_each(struct recallfs_sb_info *sbi,
 			    int (*fn)(const struct recallfs_record *rec, void *arg), void *arg);
+/* The same, a directory at a time, for a walk that may sleep in between. */
+struct recallfs_dir **recallfs_index_grab_dirs(struct recallfs_sb_info *sbi, size_t *nr);
+void recallfs_index_release_dirs(struct recallfs_dir **dirs, size_t nr);
+int recallfs_index_dir_records(struct recallfs_dir *dir,
+			       int (*fn)(const struct recallfs_record *rec, void *arg), void *arg);
 /*
  * Forget the directory at @path (relative to the mount root, "" or "/" for
  * the root) and, with @tree, every directory below; drop their dentries,
@@ -405,6 +410,8 @@ int recallfs_journal_open(struct recallfs_sb_info *sbi, struct fs_context *fc);
 void recallfs_journal_log(struct recallfs_sb_info *sbi, const struct recallfs_record *rec);
 /* Write every queued record and fsync (sysfs "sync", ->sync_fs, unmount). */
 int recallfs_journal_sync(struct recallfs_sb_info *sbi);
+/* Write the queued records now if the buffer is mostly full (may sleep). */
+void recallfs_journal_make_room(struct recallfs_sb_info *sbi);
 /* An invalidation did not reach the disk: stop journaling, empty the file. */
 void recallfs_journal_discard(struct recallfs_sb_info *sbi);
 /* Rewrite the live records to a new file and rename it over the journal. */

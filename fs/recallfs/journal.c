@@ -742,67 +742,121 @@ int recallfs_journal_sync(struct recallfs_sb_info *sbi)
 	return err;
 }
 
-/* ---- compaction ---- */
-
-/* The live records, encoded: filled by two passes over the index. */
-struct recallfs_snapshot {
-	char *buf;
-	size_t size;		/* pass 1: bytes needed; pass 2: bytes allocated */
-	size_t len;		/* pass 2: bytes encoded */
-	bool overflow;		/* pass 2: the index grew past the buffer */
-};
-
-static int recallfs_snapshot_size(const struct recallfs_record *rec, void *arg)
+/*
+ * For a caller that logs many records in a row (a listing) and may sleep:
+ * write the pending records out now if the buffer is mostly full, rather
+ * than let records be dropped, which costs a rewrite of the whole journal.
+ */
+void recallfs_journal_make_room(struct recallfs_sb_info *sbi)
 {
-	struct recallfs_snapshot *s = arg;
+	struct recallfs_journal *j = sbi->journal;
+	const struct cred *old;
 
-	s->size += recallfs_record_size(rec);
-	return 0;
+	if (!j || READ_ONCE(j->pending_len) < RECALLFS_PENDING_SIZE / 4 * 3)
+		return;
+	old = override_creds(j->cred);
+	mutex_lock(&j->io_lock);
+	recallfs_journal_commit(j);
+	mutex_unlock(&j->io_lock);
+	revert_creds(old);
 }
 
-static int recallfs_snapshot_encode(const struct recallfs_record *rec, void *arg)
+/* ---- compaction ---- */
+
+/*
+ * The live records, written a directory at a time through a chunk of
+ * RECALLFS_COMPACT_CHUNK bytes (larger only for a directory whose records
+ * alone exceed it): memory is bounded by the largest directory, not by the
+ * index, and no lock is held across the whole walk but io_lock.
+ */
+#define RECALLFS_COMPACT_CHUNK	(256 * 1024)
+
+struct recallfs_stream {
+	struct file *file;
+	loff_t end;
+	char *buf;
+	size_t size, len;
+	bool full;
+};
+
+static int recallfs_stream_encode(const struct recallfs_record *rec, void *arg)
 {
-	struct recallfs_snapshot *s = arg;
-	size_t room = min_t(size_t, s->size - s->len, U32_MAX);
-	u32 n = recallfs_record_encode(rec, s->buf + s->len, room);
+	struct recallfs_stream *st = arg;
+	u32 n = recallfs_record_encode(rec, st->buf + st->len,
+				       min_t(size_t, st->size - st->len, U32_MAX));
 
 	if (!n) {
 		if (!recallfs_record_size(rec))
 			return 0;	/* not encodable: never was journaled either */
-		s->overflow = true;
+		st->full = true;
 		return 1;
 	}
-	s->len += n;
+	st->len += n;
 	return 0;
 }
 
-/* Header and live records in one buffer; retried if the index grows meanwhile. */
-static int recallfs_journal_snapshot(struct recallfs_journal *j, struct recallfs_snapshot *s)
+static int recallfs_stream_flush(struct recallfs_stream *st)
 {
-	int tries;
+	int err = recallfs_write_all(st->file, st->buf, st->len, &st->end);
 
-	for (tries = 0; tries < 4; tries++) {
-		size_t need;
+	st->len = 0;
+	return err;
+}
 
-		memset(s, 0, sizeof(*s));
-		recallfs_index_for_each(j->sbi, recallfs_snapshot_size, s);
-		/* Head room for records added between the passes. */
-		need = j->header_len + s->size + s->size / 8 + 65536;
-		if (need > INT_MAX)
-			return -EFBIG;
-		s->buf = kvmalloc(need, GFP_KERNEL);
-		if (!s->buf)
-			return -ENOMEM;
-		s->size = need;
-		memcpy(s->buf, j->header, j->header_len);
-		s->len = j->header_len;
-		recallfs_index_for_each(j->sbi, recallfs_snapshot_encode, s);
-		if (!s->overflow)
+/* One directory's records: the chunk is flushed first if they do not fit in what is left. */
+static int recallfs_stream_dir(struct recallfs_stream *st, struct recallfs_dir *dir)
+{
+	for (;;) {
+		size_t mark = st->len;
+		int err;
+
+		st->full = false;
+		recallfs_index_dir_records(dir, recallfs_stream_encode, st);
+		if (!st->full)
 			return 0;
-		kvfree(s->buf);
-		s->buf = NULL;
+		st->len = mark;
+		if (mark) {
+			err = recallfs_stream_flush(st);
+		} else {
+			/* They alone exceed the chunk: a larger one, for them. */
+			kvfree(st->buf);
+			st->size *= 2;
+			st->buf = st->size <= INT_MAX ? kvmalloc(st->size, GFP_KERNEL) : NULL;
+			err = st->buf ? 0 : -ENOMEM;
+		}
+		if (err)
+			return err;
 	}
-	return -EAGAIN;
+}
+
+/* The header and every live directory's records to @file; its size in *@end. */
+static int recallfs_journal_stream(struct recallfs_journal *j, struct file *file, loff_t *end)
+{
+	struct recallfs_stream st = { .file = file, .size = RECALLFS_COMPACT_CHUNK };
+	struct recallfs_dir **dirs;
+	size_t nr, i;
+	int err = 0;
+
+	st.buf = kvmalloc(st.size, GFP_KERNEL);
+	if (!st.buf)
+		return -ENOMEM;
+	dirs = recallfs_index_grab_dirs(j->sbi, &nr);
+	if (IS_ERR(dirs)) {
+		kvfree(st.buf);
+		return PTR_ERR(dirs);
+	}
+	memcpy(st.buf, j->header, j->header_len);
+	st.len = j->header_len;
+	for (i = 0; i < nr && !err; i++) {
+		err = recallfs_stream_dir(&st, dirs[i]);
+		cond_resched();
+	}
+	if (!err)
+		err = recallfs_stream_flush(&st);
+	recallfs_index_release_dirs(dirs, nr);
+	kvfree(st.buf);
+	*end = st.end;
+	return err;
 }
 
 /*
@@ -848,7 +902,6 @@ static struct file *recallfs_journal_create_compact(struct recallfs_journal *j)
 static int recallfs_journal_compact_locked(struct recallfs_journal *j)
 {
 	unsigned long evicted = recallfs_index_evicted_unjournaled(j->sbi);
-	struct recallfs_snapshot s;
 	char *compact_name;
 	struct file *file;
 	loff_t end = 0;
@@ -861,15 +914,12 @@ static int recallfs_journal_compact_locked(struct recallfs_journal *j)
 	 */
 	if (!current->fs)
 		return -ESRCH;
-	err = recallfs_journal_snapshot(j, &s);
-	if (err)
-		goto out_warn;
 	file = recallfs_journal_create_compact(j);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
-		goto out_free;
+		goto out_warn;
 	}
-	err = recallfs_write_all(file, s.buf, s.len, &end);
+	err = recallfs_journal_stream(j, file, &end);
 	if (!err)
 		err = vfs_fsync(file, 0);
 	compact_name = kasprintf(GFP_KERNEL, "%s.compact", j->basename);
@@ -880,7 +930,7 @@ static int recallfs_journal_compact_locked(struct recallfs_journal *j)
 	kfree(compact_name);
 	if (err) {
 		fput(file);
-		goto out_free;
+		goto out_warn;
 	}
 	/* The new file is the journal now; the same mount still owns it. */
 	recallfs_journal_claim(j, file);
@@ -889,8 +939,6 @@ static int recallfs_journal_compact_locked(struct recallfs_journal *j)
 	j->end = end;
 	j->next_compact_check = max_t(loff_t, 2 * end, RECALLFS_COMPACT_MIN);
 	recallfs_index_journal_caught_up(j->sbi, evicted);
-out_free:
-	kvfree(s.buf);
 out_warn:
 	if (err)
 		pr_warn("journal %s: compaction failed (error %d); the journal is unchanged\n",
@@ -898,16 +946,20 @@ out_warn:
 	return err;
 }
 
+static int recallfs_add_record_size(const struct recallfs_record *rec, void *arg)
+{
+	*(loff_t *)arg += recallfs_record_size(rec);
+	return 0;
+}
+
 /* After a commit: compact when dead records dominate (file > 2 x live and > 1 MiB). */
 static void recallfs_journal_maybe_compact(struct recallfs_journal *j)
 {
-	struct recallfs_snapshot s = {};
-	loff_t live;
+	loff_t live = j->header_len;
 
 	if (j->end <= j->next_compact_check)
 		return;
-	recallfs_index_for_each(j->sbi, recallfs_snapshot_size, &s);
-	live = j->header_len + s.size;
+	recallfs_index_for_each(j->sbi, recallfs_add_record_size, &live);
 	if (j->end > 2 * live)
 		recallfs_journal_compact_locked(j);
 	/* Check again only after the file grew well past what is live. */

@@ -449,6 +449,7 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 		n = (const struct recallfs_listed_name *)(listing->buf + off);
 		if (recallfs_record_listed(sbi, dir, n))
 			goto out;	/* a listing cut short is not complete */
+		recallfs_journal_make_room(sbi);
 	}
 	recallfs_dir_set_complete(sbi, dir);
 out:
