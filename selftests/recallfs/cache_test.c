@@ -2257,7 +2257,7 @@ static void eviction_keeps_working_set(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(cache, big_listing_drops_no_records, 900)
 {
-	char dir[PATH_MAX], p[PATH_MAX], rel[64], line[1024];
+	char dir[PATH_MAX], p[PATH_MAX], rel[64], name[32], line[1024];
 	struct dentries d;
 
 	REQUIRE_READY();
@@ -2269,7 +2269,8 @@ TEST_F_TIMEOUT(cache, big_listing_drops_no_records, 900)
 	for (int i = 0; i < BIG_DIR_NAMES; i++) {
 		int fd;
 
-		snprintf(p, sizeof(p), "%s/name-%05d", dir, i);
+		xsnprintf(name, sizeof(name), "name-%05d", i);
+		path_join(p, sizeof(p), dir, name);
 		fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 		ASSERT_LE(0, fd) TH_LOG("create %s: %s", p, strerror(errno));
 		close(fd);
@@ -2291,7 +2292,8 @@ TEST_F_TIMEOUT(cache, big_listing_drops_no_records, 900)
 	EXPECT_FALSE(kmsg_find(self->kmsg, "recallfs:", "not queued", "not queued", line, sizeof(line)))
 		TH_LOG("kernel said: %s", line);
 	for (int i = 0; i < BIG_DIR_NAMES; i++) {
-		snprintf(p, sizeof(p), "%s/name-%05d", dir, i);
+		xsnprintf(name, sizeof(name), "name-%05d", i);
+		path_join(p, sizeof(p), dir, name);
 		unlink(p);
 	}
 	rmdir(dir);
