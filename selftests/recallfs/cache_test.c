@@ -1685,6 +1685,117 @@ static void check_private(struct __test_metadata *_metadata,
 	}
 }
 
+/*
+ * Root primes the cache (lstat and open of everything below), then after a
+ * remount in immutable mode uid/gid 1000 and nobody must get exactly NFS's
+ * answers: owner-only, group-only and root-only objects, a FIFO, a device.
+ */
+static const char *const identity_paths[] = {
+	"modes/u1000_0600", "modes/u1000_0644", "modes/g1000_0640", "modes/f0600",
+	"modes/u1000dir/file", "modes/g1000dir", "modes/g1000dir/file",
+	"modes/g1000dir/missing", "modes/dir0711/file", "modes/dir0711/missing",
+	"private/secret.txt", "private/sub/inner.txt", "private/missing",
+	"special/fifo", "special/null",
+};
+
+struct identity_answer {
+	int lstat_err, open_err;
+	unsigned int mode, uid, gid;
+	unsigned long long rdev;
+};
+
+/* In a child as @uid/@gid: the answers for identity_paths under @root, down @fd. */
+static void identity_probe(int fd, const char *root, uid_t uid, gid_t gid)
+{
+	struct identity_answer a[ARRAY_SIZE(identity_paths)];
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+		_exit(100);
+	memset(a, 0, sizeof(a));
+	for (size_t i = 0; i < ARRAY_SIZE(identity_paths); i++) {
+		int o;
+
+		path_join(path, sizeof(path), root, identity_paths[i]);
+		a[i].lstat_err = lstat(path, &st) ? errno : 0;
+		if (!a[i].lstat_err) {
+			a[i].mode = st.st_mode;
+			a[i].uid = st.st_uid;
+			a[i].gid = st.st_gid;
+			a[i].rdev = st.st_rdev;
+		}
+		/* A device node is opened by NFS, never by recallfs (nodev): not compared. */
+		if (a[i].lstat_err || S_ISCHR(st.st_mode))
+			continue;
+		o = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		a[i].open_err = o < 0 ? errno : 0;
+		if (o >= 0)
+			close(o);
+	}
+	_exit(write(fd, a, sizeof(a)) == (ssize_t)sizeof(a) ? 0 : 101);
+}
+
+static void identity_answers(struct __test_metadata *_metadata, const char *root, uid_t uid,
+			     gid_t gid, struct identity_answer *a, size_t size)
+{
+	int pipefd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(pipefd[0]);
+		identity_probe(pipefd[1], root, uid, gid);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], a, size);
+	close(pipefd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("child status 0x%x", status);
+	ASSERT_EQ((ssize_t)size, n);
+}
+
+TEST_F(cache, identities_after_root_primed)
+{
+	static const struct { uid_t uid; gid_t gid; } ids[] = {
+		{ 1000, 1000 }, { NOBODY_ID, NOBODY_ID }, { 0, 0 },
+	};
+	struct identity_answer nfs[ARRAY_SIZE(identity_paths)], got[ARRAY_SIZE(identity_paths)];
+	unsigned int refused = 0;
+
+	REQUIRE_READY();
+	MOUNT_CACHE(",immutable");
+	identity_answers(_metadata, self->mnt, 0, 0, got, sizeof(got));
+	UMOUNT_CACHE();
+	MOUNT_CACHE(",immutable");
+	for (size_t k = 0; k < ARRAY_SIZE(ids); k++) {
+		identity_answers(_metadata, self->lower, ids[k].uid, ids[k].gid, nfs, sizeof(nfs));
+		identity_answers(_metadata, self->mnt, ids[k].uid, ids[k].gid, got, sizeof(got));
+		for (size_t i = 0; i < ARRAY_SIZE(identity_paths); i++) {
+			const char *p = identity_paths[i];
+
+			refused += nfs[i].lstat_err == EACCES || nfs[i].open_err == EACCES;
+			EXPECT_EQ(nfs[i].lstat_err, got[i].lstat_err)
+				TH_LOG("uid %u: lstat %s: NFS %s, recallfs %s", ids[k].uid, p,
+				       errname(nfs[i].lstat_err), errname(got[i].lstat_err));
+			EXPECT_EQ(nfs[i].open_err, got[i].open_err)
+				TH_LOG("uid %u: open %s: NFS %s, recallfs %s", ids[k].uid, p,
+				       errname(nfs[i].open_err), errname(got[i].open_err));
+			EXPECT_TRUE(nfs[i].mode == got[i].mode && nfs[i].uid == got[i].uid &&
+				    nfs[i].gid == got[i].gid && nfs[i].rdev == got[i].rdev)
+				TH_LOG("uid %u: %s: NFS mode %o %u:%u rdev %llx, recallfs mode %o %u:%u rdev %llx",
+				       ids[k].uid, p, nfs[i].mode, nfs[i].uid, nfs[i].gid, nfs[i].rdev,
+				       got[i].mode, got[i].uid, got[i].gid, got[i].rdev);
+		}
+	}
+	/* The control: the tree does refuse some of these to someone. */
+	EXPECT_LT(4U, refused);
+	UMOUNT_CACHE();
+}
+
 TEST_F(cache, nonroot_refused_in_private_dir)
 {
 	struct workload w;

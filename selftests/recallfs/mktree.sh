@@ -16,7 +16,8 @@
 #   apps/pytools/3.0.0/python/greetpkg/             Python package
 #   data/    files of many sizes, a hard link, a sparse file, odd names
 #   links/   relative, absolute, dangling, directory, looping symlinks
-#   modes/   files with different modes and owners (uid/gid 1000)
+#   modes/   files with different modes and owners (uid/gid 1000), a group-only dir
+#   special/ a FIFO and a device node
 #   private/ 0700 root directory with files (non-root must get EACCES)
 #   deep/    a deep directory chain
 #   scratch/ empty directory for the lower_changes_visible test
@@ -147,6 +148,18 @@ chmod 0711 modes/dir0711
 mkdir -p modes/u1000dir
 text modes/u1000dir/file 2 u1000dir
 chown -R 1000:1000 modes/u1000dir
+# Searchable and readable by group 1000 only.
+mkdir -p modes/g1000dir
+text modes/g1000dir/file 2 g1000dir
+chown -R 0:1000 modes/g1000dir
+chmod 0750 modes/g1000dir
+chmod 0640 modes/g1000dir/file
+
+# --- special files: a FIFO and a device node ---
+mkdir -p special
+mkfifo special/fifo
+mknod special/null c 1 3
+chmod 0666 special/null
 
 # --- a root-only directory ---
 mkdir -p private/sub
