@@ -6,10 +6,12 @@
  * needs one (open, readdir, readlink, xattrs, a permission question only the
  * lower inode can answer). Binding finds it, by the directory's recorded file
  * handle or by looking each unbound path component up, and then checks that
- * it is the object the record describes: same type, same inode number, and no
- * permission bit the lower object lacks. A record that fails the check is
- * forgotten (its directory is invalidated) and the caller gets -ESTALE, which
- * the VFS answers with a fresh lookup where it can.
+ * it is the object the record describes: same type and inode number. A record
+ * that fails is forgotten (its directory is invalidated) and the caller gets
+ * -ESTALE, which the VFS answers with a fresh lookup where it can. The same
+ * object whose owner or mode changed since (the record would claim more than
+ * the lower object grants) is bound with the lower's attributes, and the
+ * records answered on the old ones are forgotten.
  */
 #include <linux/exportfs.h>
 #include <linux/namei.h>
@@ -100,6 +102,8 @@ static void recallfs_record_outdated(struct dentry *dentry, struct dentry *paren
 	pr_info_ratelimited("%s: owner or mode of \"%pd\" changed on the lower filesystem; forgetting its directory\n",
 			    sbi->name, dentry);
 	WRITE_ONCE(RECALLFS_I(inode)->has_cached_attr, false);
+	/* What was found about its ACL was found on the old attributes. */
+	WRITE_ONCE(RECALLFS_I(inode)->acl_state, RECALLFS_ACL_UNKNOWN);
 	recallfs_copy_attr(inode);
 	if (d_inode(parent))
 		recallfs_forget_dir_inode(sbi, d_inode(parent));

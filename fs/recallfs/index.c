@@ -510,10 +510,23 @@ static bool recallfs_evict_one(struct recallfs_sb_info *sbi, struct recallfs_ent
 	if (!spin_trylock(&dir->lock))
 		return false;
 	if (e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED)) {
+		bool was_complete = dir->complete;
+
 		dir->lost_entries = true;
 		WRITE_ONCE(dir->complete, false);
 		/* Pairs with recallfs_index_answer(): no miss of @e with complete still set. */
 		smp_wmb();
+		/*
+		 * Journaled too: a compaction that wrote @e before, followed by
+		 * a complete mark logged meanwhile, must not replay as a
+		 * complete directory without @e.
+		 */
+		if (was_complete && !dir->dead) {
+			struct recallfs_record rec;
+
+			recallfs_dir_to_state_record(dir, &rec);
+			recallfs_journal_log(sbi, &rec);
+		}
 	}
 	__recallfs_lru_del(ix, e);
 	recallfs_entry_remove(ix, e);
@@ -869,8 +882,9 @@ static int recallfs_dir_for_each(struct recallfs_dir *dir,
 struct recallfs_dir **recallfs_index_grab_dirs(struct recallfs_sb_info *sbi, size_t *nr)
 {
 	size_t cap = atomic_long_read(&sbi->index->nr_dirs) + 64;
+	int tries;
 
-	for (int tries = 0; tries < 4; tries++, cap *= 2) {
+	for (tries = 0; tries < 4; tries++, cap *= 2) {
 		struct recallfs_dir **dirs = kvmalloc_array(cap, sizeof(*dirs), GFP_KERNEL);
 		struct rhashtable_iter iter;
 		struct recallfs_dir *dir;

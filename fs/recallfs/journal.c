@@ -518,6 +518,35 @@ static const char *recallfs_journal_untrusted(const struct inode *inode)
 	return NULL;
 }
 
+/*
+ * Keep the journal's own creation time, with this code's features: a header
+ * of older code (without DIR_COOKIE) is rewritten in place, and made durable,
+ * before any record this code writes follows it. Returns @len, or an error.
+ */
+static int recallfs_journal_adopt_header(struct recallfs_journal *j,
+					 struct recallfs_journal_identity *ours,
+					 const struct recallfs_journal_identity *theirs,
+					 const char *disk, int len)
+{
+	loff_t pos = 0;
+	char *header;
+	int err;
+
+	header = kmalloc(j->header_len, GFP_KERNEL);
+	if (!header)
+		return -ENOMEM;
+	ours->created = theirs->created;
+	recallfs_header_encode(ours, header, j->header_len);
+	memcpy(j->header, header, j->header_len);
+	kfree(header);
+	if (!memcmp(disk, j->header, j->header_len))
+		return len;
+	err = recallfs_write_all(j->file, j->header, j->header_len, &pos);
+	if (!err)
+		err = vfs_fsync(j->file, 0);
+	return err ? err : len;
+}
+
 /* Check the header, then replay; a header that is not ours sets the file aside. */
 static int recallfs_journal_replay(struct recallfs_journal *j, struct fs_context *fc)
 {
@@ -554,8 +583,11 @@ static int recallfs_journal_replay(struct recallfs_journal *j, struct fs_context
 		ret = recallfs_journal_set_aside(j, fc, why);
 		goto out;
 	}
-	/* Keep the journal's own header (its creation time) for compactions. */
-	memcpy(j->header, buf, j->header_len);
+	ret = recallfs_journal_adopt_header(j, &ours, &theirs, buf, ret);
+	if (ret < 0) {
+		ret = recallfs_journal_set_aside(j, fc, "its header could not be brought up to date");
+		goto out;
+	}
 	ret = recallfs_journal_replay_records(j, buf, ret, size);
 	if (ret)
 		errorfc(fc, "journal=%s: replay failed: error %d", j->sbi->journal_path, ret);
@@ -630,8 +662,12 @@ void recallfs_journal_log(struct recallfs_sb_info *sbi, const struct recallfs_re
 static int recallfs_journal_compact_locked(struct recallfs_journal *j);
 static void recallfs_journal_maybe_compact(struct recallfs_journal *j);
 
-/* Append the pending records to the file. Caller holds io_lock. */
-static int recallfs_journal_commit(struct recallfs_journal *j)
+/*
+ * Append the pending records to the file and, with @may_compact, rewrite it
+ * from the index if records were dropped or dead ones dominate. Caller holds
+ * io_lock.
+ */
+static int recallfs_journal_write_out(struct recallfs_journal *j, bool may_compact)
 {
 	u32 len, count;
 	bool lost;
@@ -646,12 +682,13 @@ static int recallfs_journal_commit(struct recallfs_journal *j)
 	buf = j->pending;
 	len = j->pending_len;
 	count = j->pending_count;
-	lost = j->lost;
+	lost = may_compact && j->lost;	/* else left for a commit that may */
 	j->pending = j->spare;
 	j->spare = buf;
 	j->pending_len = 0;
 	j->pending_count = 0;
-	j->lost = false;
+	if (lost)
+		j->lost = false;
 	spin_unlock(&j->pending_lock);
 
 	if (len) {
@@ -662,6 +699,8 @@ static int recallfs_journal_commit(struct recallfs_journal *j)
 		}
 		recallfs_count_add(j->sbi, RECALLFS_JOURNAL_RECORDS, count);
 	}
+	if (!may_compact)
+		return 0;
 	/*
 	 * Records were dropped: only a rewrite from the index has them all, and
 	 * until it succeeds the file lacks some (a caller waiting for them to be
@@ -678,6 +717,11 @@ static int recallfs_journal_commit(struct recallfs_journal *j)
 	}
 	recallfs_journal_maybe_compact(j);
 	return 0;
+}
+
+static int recallfs_journal_commit(struct recallfs_journal *j)
+{
+	return recallfs_journal_write_out(j, true);
 }
 
 /*
@@ -746,17 +790,25 @@ int recallfs_journal_sync(struct recallfs_sb_info *sbi)
  * For a caller that logs many records in a row (a listing) and may sleep:
  * write the pending records out now if the buffer is mostly full, rather
  * than let records be dropped, which costs a rewrite of the whole journal.
+ * Only appends: a compaction (which opens files by path) is left to the
+ * commit worker.
  */
 void recallfs_journal_make_room(struct recallfs_sb_info *sbi)
 {
 	struct recallfs_journal *j = sbi->journal;
 	const struct cred *old;
+	u32 len;
 
-	if (!j || READ_ONCE(j->pending_len) < RECALLFS_PENDING_SIZE / 4 * 3)
+	if (!j)
+		return;
+	spin_lock(&j->pending_lock);
+	len = j->pending_len;
+	spin_unlock(&j->pending_lock);
+	if (len < RECALLFS_PENDING_SIZE / 4 * 3)
 		return;
 	old = override_creds(j->cred);
 	mutex_lock(&j->io_lock);
-	recallfs_journal_commit(j);
+	recallfs_journal_write_out(j, false);
 	mutex_unlock(&j->io_lock);
 	revert_creds(old);
 }
@@ -829,34 +881,20 @@ static int recallfs_stream_dir(struct recallfs_stream *st, struct recallfs_dir *
 	}
 }
 
-/* The header and every live directory's records to @file; its size in *@end. */
-static int recallfs_journal_stream(struct recallfs_journal *j, struct file *file, loff_t *end)
+/* The header and the records of @dirs to @st's file. */
+static int recallfs_journal_stream(struct recallfs_journal *j, struct recallfs_stream *st,
+				   struct recallfs_dir **dirs, size_t nr)
 {
-	struct recallfs_stream st = { .file = file, .size = RECALLFS_COMPACT_CHUNK };
-	struct recallfs_dir **dirs;
-	size_t nr, i;
+	size_t i;
 	int err = 0;
 
-	st.buf = kvmalloc(st.size, GFP_KERNEL);
-	if (!st.buf)
-		return -ENOMEM;
-	dirs = recallfs_index_grab_dirs(j->sbi, &nr);
-	if (IS_ERR(dirs)) {
-		kvfree(st.buf);
-		return PTR_ERR(dirs);
-	}
-	memcpy(st.buf, j->header, j->header_len);
-	st.len = j->header_len;
+	memcpy(st->buf, j->header, j->header_len);
+	st->len = j->header_len;
 	for (i = 0; i < nr && !err; i++) {
-		err = recallfs_stream_dir(&st, dirs[i]);
+		err = recallfs_stream_dir(st, dirs[i]);
 		cond_resched();
 	}
-	if (!err)
-		err = recallfs_stream_flush(&st);
-	recallfs_index_release_dirs(dirs, nr);
-	kvfree(st.buf);
-	*end = st.end;
-	return err;
+	return err ? err : recallfs_stream_flush(st);
 }
 
 /*
@@ -902,9 +940,11 @@ static struct file *recallfs_journal_create_compact(struct recallfs_journal *j)
 static int recallfs_journal_compact_locked(struct recallfs_journal *j)
 {
 	unsigned long evicted = recallfs_index_evicted_unjournaled(j->sbi);
+	struct recallfs_stream st = { .size = RECALLFS_COMPACT_CHUNK };
+	struct recallfs_dir **dirs;
 	char *compact_name;
 	struct file *file;
-	loff_t end = 0;
+	size_t nr;
 	int err;
 
 	/*
@@ -914,12 +954,20 @@ static int recallfs_journal_compact_locked(struct recallfs_journal *j)
 	 */
 	if (!current->fs)
 		return -ESRCH;
+	/* What can fail for memory fails before PATH.compact exists. */
+	st.buf = kvmalloc(st.size, GFP_KERNEL);
+	dirs = st.buf ? recallfs_index_grab_dirs(j->sbi, &nr) : ERR_PTR(-ENOMEM);
+	if (IS_ERR(dirs)) {
+		err = PTR_ERR(dirs);
+		goto out_free;
+	}
 	file = recallfs_journal_create_compact(j);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
-		goto out_warn;
+		goto out_release;
 	}
-	err = recallfs_journal_stream(j, file, &end);
+	st.file = file;
+	err = recallfs_journal_stream(j, &st, dirs, nr);
 	if (!err)
 		err = vfs_fsync(file, 0);
 	compact_name = kasprintf(GFP_KERNEL, "%s.compact", j->basename);
@@ -930,16 +978,19 @@ static int recallfs_journal_compact_locked(struct recallfs_journal *j)
 	kfree(compact_name);
 	if (err) {
 		fput(file);
-		goto out_warn;
+		goto out_release;
 	}
 	/* The new file is the journal now; the same mount still owns it. */
 	recallfs_journal_claim(j, file);
 	fput(j->file);
 	j->file = file;
-	j->end = end;
-	j->next_compact_check = max_t(loff_t, 2 * end, RECALLFS_COMPACT_MIN);
+	j->end = st.end;
+	j->next_compact_check = max_t(loff_t, 2 * st.end, RECALLFS_COMPACT_MIN);
 	recallfs_index_journal_caught_up(j->sbi, evicted);
-out_warn:
+out_release:
+	recallfs_index_release_dirs(dirs, nr);
+out_free:
+	kvfree(st.buf);
 	if (err)
 		pr_warn("journal %s: compaction failed (error %d); the journal is unchanged\n",
 			j->sbi->journal_path, err);

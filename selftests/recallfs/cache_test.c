@@ -745,8 +745,12 @@ TEST_F(cache, verify_mode_stamp_checks)
 			  warm.v[RPC_GETATTR])
 			TH_LOG("verify mode warm run sent %llu GETATTRs for %zu directories",
 			       warm.v[RPC_GETATTR], w.dirs.n);
-		/* recallfs's own account: every name came from the index, after stamp checks. */
-		EXPECT_EQ((long long)w.n, STAT(s, "negative_hits") + STAT(s, "positive_hits"));
+		/*
+		 * recallfs's own account: every name came from the index, after
+		 * stamp checks, and so did each directory on the way at most once.
+		 */
+		EXPECT_LE((long long)w.n, STAT(s, "negative_hits") + STAT(s, "positive_hits"));
+		EXPECT_GE((long long)(w.n + w.dirs.n), STAT(s, "negative_hits") + STAT(s, "positive_hits"));
 		EXPECT_GE((long long)(w.dirs.n + w.positives), STAT(s, "lower_lookups"));
 		EXPECT_LT(0, STAT(s, "revalidations"));
 	}
