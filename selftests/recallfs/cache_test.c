@@ -1649,8 +1649,10 @@ static void nobody_probe(int fd, const char *root)
 	_exit(0);
 }
 
-static void as_nobody(struct __test_metadata *_metadata, const char *root,
-		      int *res, size_t size)
+/* Run @probe(fd, @arg) in a child, which exits; read its @size bytes of answers. */
+static void answers_from_child(struct __test_metadata *_metadata,
+			       void (*probe)(int fd, const void *arg), const void *arg,
+			       void *buf, size_t size)
 {
 	int pipefd[2], status;
 	ssize_t n;
@@ -1661,14 +1663,25 @@ static void as_nobody(struct __test_metadata *_metadata, const char *root,
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		close(pipefd[0]);
-		nobody_probe(pipefd[1], root);
+		probe(pipefd[1], arg);
 	}
 	close(pipefd[1]);
-	n = read(pipefd[0], res, size);
+	n = read(pipefd[0], buf, size);
 	close(pipefd[0]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("child status 0x%x", status);
 	ASSERT_EQ((ssize_t)size, n);
+}
+
+static void nobody_probe_child(int fd, const void *root)
+{
+	nobody_probe(fd, root);
+}
+
+static void as_nobody(struct __test_metadata *_metadata, const char *root,
+		      int *res, size_t size)
+{
+	answers_from_child(_metadata, nobody_probe_child, root, res, size);
 }
 
 static void check_private(struct __test_metadata *_metadata,
@@ -1708,9 +1721,19 @@ struct identity_answer {
 	unsigned long long rdev;
 };
 
-/* In a child as @uid/@gid: the answers for identity_paths under @root, down @fd. */
-static void identity_probe(int fd, const char *root, uid_t uid, gid_t gid)
+struct identity {
+	const char *root;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* In a child as @id's uid/gid: the answers for identity_paths under its root, down @fd. */
+static void identity_probe(int fd, const void *arg)
 {
+	const struct identity *id = arg;
+	const char *root = id->root;
+	uid_t uid = id->uid;
+	gid_t gid = id->gid;
 	struct identity_answer a[ARRAY_SIZE(identity_paths)];
 	char path[PATH_MAX];
 	struct stat st;
@@ -1743,23 +1766,9 @@ static void identity_probe(int fd, const char *root, uid_t uid, gid_t gid)
 static void identity_answers(struct __test_metadata *_metadata, const char *root, uid_t uid,
 			     gid_t gid, struct identity_answer *a, size_t size)
 {
-	int pipefd[2], status;
-	ssize_t n;
-	pid_t pid;
+	const struct identity id = { .root = root, .uid = uid, .gid = gid };
 
-	ASSERT_EQ(0, pipe(pipefd));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		close(pipefd[0]);
-		identity_probe(pipefd[1], root, uid, gid);
-	}
-	close(pipefd[1]);
-	n = read(pipefd[0], a, size);
-	close(pipefd[0]);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("child status 0x%x", status);
-	ASSERT_EQ((ssize_t)size, n);
+	answers_from_child(_metadata, identity_probe, &id, a, size);
 }
 
 TEST_F(cache, identities_after_root_primed)
