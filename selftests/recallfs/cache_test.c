@@ -2576,7 +2576,8 @@ static int load_workload(const char *path, struct workload *w)
 	return 0;
 }
 
-TEST_F(cache, journal_survives_reboot)
+/* On the debug kernel under TCG a phase takes more than the default 300 s. */
+TEST_F_TIMEOUT(cache, journal_survives_reboot, 900)
 {
 	const char *disk = env("RECALLFS_JOURNAL_DISK");
 	const char *phase = env("RECALLFS_REBOOT_PHASE");

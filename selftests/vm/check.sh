@@ -33,7 +33,7 @@ dkms_suite=${RECALLFS_DKMS_SUITE-bookworm}
 test_timeout=${RECALLFS_TEST_TIMEOUT:-900}
 src_in=/usr/src/recallfs-test      # where the tree is copied, inside the suite folder
 ksft_in=/usr/src/recallfs-kselftest # kselftest headers, inside the suite folder
-kernel_bad='WARNING:|BUG:|Oops|general protection fault|KASAN|UBSAN|possible circular locking|lockdep|INFO: task .* blocked|Call Trace|[Kk]ernel panic|Busy inodes|unreferenced object'
+kernel_bad='WARNING:|BUG:|Oops|general protection fault|KASAN|UBSAN|possible circular locking|lockdep is turned off|DEBUG_LOCKS_WARN_ON|INFO: task .* blocked|Call Trace|[Kk]ernel panic|Busy inodes|unreferenced object'
 
 total_pass=0 total_fail=0
 pass=0 fail=0 # of the current suite
