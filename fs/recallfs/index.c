@@ -942,10 +942,7 @@ int recallfs_index_for_each(struct recallfs_sb_info *sbi,
 	while (!ret && (dir = rhashtable_walk_next(&iter)) != NULL) {
 		if (IS_ERR(dir))
 			continue;	/* -EAGAIN: a resize; entries may repeat, replay is idempotent */
-		spin_lock(&dir->lock);
-		if (!dir->dead)
-			ret = recallfs_dir_for_each(dir, fn, arg);
-		spin_unlock(&dir->lock);
+		ret = recallfs_index_dir_records(dir, fn, arg);
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
