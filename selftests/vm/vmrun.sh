@@ -7,7 +7,8 @@
 #   GUEST_SCRIPT  path of an executable script *inside* ROOT; ARGs are passed to it
 #                 (plain words only: they go through a generated shell script)
 #   TIMEOUT       seconds for the whole VM (default 1800); a hang is killed
-# The console goes to stdout; after the script the guest prints "VM-EXIT <status>".
+# The console goes to stdout; the initramfs prints "vmrun: initramfs up" when the kernel has
+# booted, and after the script the guest prints "VM-EXIT <status>".
 # Exit status: qemu's (124 = timeout, see timeout(1)).
 #
 # Environment:
@@ -122,6 +123,8 @@ cat >"$ir/init" <<'EOF'
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# The runner's sign that the kernel finished booting: nothing of the tests runs before it.
+echo "vmrun: initramfs up" >/dev/console
 for m in /mods/*.ko; do
 	[ -e "$m" ] || continue
 	insmod "$m" || echo "vmrun: insmod $m failed"
