@@ -273,6 +273,8 @@ parse_results() { # parse_results SUITE FILE
 				# A test that could not run proves nothing: a SKIP here is a failure.
 				[[ $line != *"# SKIP"* ]] || { st=fail; bad=$((bad + 1)); }
 				result "$st" "$label" "${line#*ok }"
+			elif [[ $line =~ ^#\ time:\ ([^ ]+)\ ([0-9.]+)$ ]]; then
+				echo "${BASH_REMATCH[2]} ${label#"$s "}:${BASH_REMATCH[1]}" >>"$logs/$s.times"
 			elif [[ $line =~ ^#\ (Totals|FAILED|PASSED) ]]; then
 				echo "$label: $line"
 			fi
@@ -393,6 +395,7 @@ run_suite() { # run_suite SUITE
 	local s=$1 root kver t0 ver="" built=1 vm_mem=2048 guest_args=()
 	pass=0 fail=0 dkms_guest=""
 	t0=$(now)
+	: >"$logs/$s.times"
 	echo "=== suite $s"
 	if [ "$s" = trixie-debug ]; then
 		if ! read -r root kver < <("$here/debug-kernel.sh" 2>>"$logs/debug-kernel.log") ||
@@ -472,6 +475,10 @@ run_suite() { # run_suite SUITE
 
 suite_summary() { # suite_summary SUITE KVER T0
 	echo "$1: took $(($(now) - $3))s"
+	if [ -s "$logs/$1.times" ]; then
+		echo "$1: slowest tests (s): $(sort -rn "$logs/$1.times" | head -n 6 |
+			awk '{ t = $1; sub(/^[^ ]+ /, ""); printf "%s%s %s", NR > 1 ? "; " : "", $0, t }')"
+	fi
 	[ "$fail" = 0 ] || echo "$1: FAILED; logs in $logs/$1.*"
 	echo "suite $1 ($2): $pass passed, $fail failed"
 	total_pass=$((total_pass + pass))

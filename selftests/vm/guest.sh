@@ -24,6 +24,7 @@
 #   STEP <name> ok|fail [detail]          one test line each (module load, dkms, ...)
 #   KTAP-BEGIN <test> nfs=<v>             then the binary's KTAP output, then
 #   KTAP-END <test> nfs=<v> rc=<status>
+# with "# time: <name> <seconds>" after each of the binary's result lines.
 # Console only: the kernel log between DMESG-BEGIN / DMESG-END. vmrun.sh adds VM-EXIT.
 set -uo pipefail # no -e: every step reports, the run goes on to the kernel log
 
@@ -160,6 +161,21 @@ run_test() { # run_test NAME NFSVERSION MOUNTDIR
 	emit "KTAP-END $t nfs=$v rc=$rc"
 }
 
+# Each test's wall time, set up and torn down, as a KTAP comment after its result line
+# ("# time: NAME SECONDS"): what check.sh's time budget is made of.
+with_times() {
+	local line t0=$EPOCHREALTIME t
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		if [[ $line =~ ^(not\ )?ok\ [0-9]+\ ([^ ]+) ]]; then
+			t=$EPOCHREALTIME
+			printf '# time: %s %s\n' "${BASH_REMATCH[2]}" \
+				"$(awk -v a="$t0" -v b="$t" 'BEGIN { printf "%.1f", b - a }')"
+			t0=$t
+		fi
+	done
+}
+
 # Run one binary with its output on both channels and print its exit status. A task stuck
 # in the kernel ignores timeout's SIGKILL: then give up on it ("stuck") so the guest still
 # prints its kernel log (hung-task reports included) and powers off.
@@ -174,7 +190,7 @@ bounded() { # bounded NAME MOUNTDIR NFSVERSION [VAR=VALUE...]: extra or overridi
 				RECALLFS_MODULE="$src/recallfs.ko" RECALLFS_NFS_VERSION="$v" "$@" \
 				timeout -k 10 "$test_timeout" "./$t" </dev/null 2>&1
 		echo $? >$st
-	) | tee -a "$results" >&2 &
+	) | with_times | tee -a "$results" >&2 &
 	pid=$!
 	while kill -0 $pid 2>/dev/null; do
 		sleep 1
