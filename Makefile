@@ -3,15 +3,16 @@
 # recallfs: build the module against a kernel build tree, and run the tests.
 #
 #   make [KDIR=/lib/modules/<release>/build]   build recallfs.ko here
-#   make check [SUITES="bookworm sid"]         build and test in VMs (as root)
-#   make check SUITES=trixie-debug             the same on a debug kernel (KASAN, lockdep, kmemleak)
+#   make check [SUITES="bookworm sid"]         build and test in VMs (as root): by default
+#                                              the four suites and trixie-debug, a debug
+#                                              kernel (KASAN, lockdep, kmemleak)
 #   make sparse                                sparse (C=2), zero warnings
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PROBES := generated/recallfs_probes.h
 PROBE_STAMP := generated/probes.kdir
-SUITES ?= bullseye bookworm trixie sid
+SUITES ?= bullseye bookworm trixie sid trixie-debug
 SPARSE_SUITE ?= bookworm
 
 all: modules

@@ -57,7 +57,7 @@
 #endif
 
 #undef TEST_TIMEOUT_DEFAULT
-#define TEST_TIMEOUT_DEFAULT 300
+#define TEST_TIMEOUT_DEFAULT (300 * RECALLFS_TIME_SCALE)
 
 #define MAX_REPORTS	20
 
@@ -544,7 +544,7 @@ static void log_rpcs(const char *what, const struct rpcs *d)
 #ifndef CACHE_REBOOT_ONLY
 
 /* 9,000 lookups twice: on the debug kernel under TCG more than the default 300 s. */
-TEST_F_TIMEOUT(cache, warm_remount_immutable_zero_rpcs, 900)
+TEST_F_TIMEOUT(cache, warm_remount_immutable_zero_rpcs, 900 * RECALLFS_TIME_SCALE)
 {
 	struct rpcs a, b, cold, warm;
 	struct workload w;
@@ -2411,7 +2411,7 @@ static void eviction_keeps_working_set(struct __test_metadata *_metadata,
  */
 #define BIG_DIR_NAMES	8000
 
-TEST_F_TIMEOUT(cache, big_listing_drops_no_records, 900)
+TEST_F_TIMEOUT(cache, big_listing_drops_no_records, 900 * RECALLFS_TIME_SCALE)
 {
 	char dir[PATH_MAX], p[PATH_MAX], rel[64], name[32], line[1024];
 	struct dentries d;
@@ -2463,7 +2463,7 @@ TEST_F_TIMEOUT(cache, big_listing_drops_no_records, 900)
 #define SHRINK_MIN	(2 * EVICT_WORK)
 #define SHRINK_JUNK	2500
 
-TEST_F_TIMEOUT(cache, shrinker_keeps_working_set, 900)
+TEST_F_TIMEOUT(cache, shrinker_keeps_working_set, 900 * RECALLFS_TIME_SCALE)
 {
 	char opts[64];
 	long long before;
@@ -2497,7 +2497,7 @@ TEST_F_TIMEOUT(cache, shrinker_keeps_working_set, 900)
 }
 
 /* 20,800 lookups in all: the debug kernel under TCG needs more than the default 300 s. */
-TEST_F_TIMEOUT(cache, eviction_keeps_working_set, 1500)
+TEST_F_TIMEOUT(cache, eviction_keeps_working_set, 1500 * RECALLFS_TIME_SCALE)
 {
 	REQUIRE_READY();
 	eviction_keeps_working_set(_metadata, self, true);
@@ -2577,7 +2577,7 @@ static int load_workload(const char *path, struct workload *w)
 }
 
 /* On the debug kernel under TCG a phase takes more than the default 300 s. */
-TEST_F_TIMEOUT(cache, journal_survives_reboot, 900)
+TEST_F_TIMEOUT(cache, journal_survives_reboot, 900 * RECALLFS_TIME_SCALE)
 {
 	const char *disk = env("RECALLFS_JOURNAL_DISK");
 	const char *phase = env("RECALLFS_REBOOT_PHASE");

@@ -50,7 +50,7 @@
  * harness default of 30 s is too short.  TEST_F() expands this at use.
  */
 #undef TEST_TIMEOUT_DEFAULT
-#define TEST_TIMEOUT_DEFAULT 180
+#define TEST_TIMEOUT_DEFAULT (180 * RECALLFS_TIME_SCALE)
 
 #define RECALLFS_MAGIC	0x52434c46	/* "RCLF" */
 #define NOBODY_ID	65534
@@ -1366,7 +1366,7 @@ static void drop_dentries(void)
 }
 
 /* 600 s: on the debug kernel (KASAN, lockdep, kmemleak) under TCG it took over 180. */
-TEST_F_TIMEOUT(recallfs, concurrent_lookups, 600)
+TEST_F_TIMEOUT(recallfs, concurrent_lookups, 600 * RECALLFS_TIME_SCALE)
 {
 	struct worker workers[LOOKUP_THREADS];
 	unsigned int total = 0, bad = 0, found = 0, missing = 0;

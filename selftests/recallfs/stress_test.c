@@ -39,7 +39,7 @@
 #include "rig.h"
 
 #undef TEST_TIMEOUT_DEFAULT
-#define TEST_TIMEOUT_DEFAULT 600
+#define TEST_TIMEOUT_DEFAULT (600 * RECALLFS_TIME_SCALE)
 
 #define NAMES		16	/* n00 .. n15 in the test's directory */
 #define ROUNDS		5	/* active phase, then a pause that is checked */

@@ -42,7 +42,7 @@
 #include "rig.h"
 
 #undef TEST_TIMEOUT_DEFAULT
-#define TEST_TIMEOUT_DEFAULT 300
+#define TEST_TIMEOUT_DEFAULT (300 * RECALLFS_TIME_SCALE)
 
 #define USER_A		1000	/* owns the private files */
 #define USER_B		2000	/* named nowhere */
