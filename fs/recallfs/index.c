@@ -121,8 +121,9 @@ static unsigned long recallfs_index_shrink_count(struct shrinker *shrink,
 {
 	struct recallfs_sb_info *sbi = recallfs_shrinker_data(shrink);
 	long n = atomic_long_read(&sbi->index->nr_entries);
+	long min = READ_ONCE(sbi->min_entries);
 
-	return n > (long)sbi->min_entries ? n - sbi->min_entries : 0;
+	return n > min ? n - min : 0;
 }
 
 static unsigned long recallfs_index_shrink_scan(struct shrinker *shrink,
@@ -416,7 +417,7 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 	size_t size;
 	int err = 0;
 
-	if (atomic_long_read(&ix->nr_entries) >= sbi->max_entries &&
+	if (atomic_long_read(&ix->nr_entries) >= READ_ONCE(sbi->max_entries) &&
 	    !recallfs_entry_recorded(sbi, dir, rec) && !recallfs_index_evict(sbi, 1)) {
 		recallfs_count(sbi, RECALLFS_NOT_ADMITTED);
 		return -ENOSPC;
@@ -486,7 +487,7 @@ out_unlock:
 static void recallfs_lru_balance(struct recallfs_sb_info *sbi, struct recallfs_index *ix,
 				 unsigned int *budget)
 {
-	unsigned long share = RECALLFS_PROTECTED_SHARE(sbi->max_entries);
+	unsigned long share = RECALLFS_PROTECTED_SHARE(READ_ONCE(sbi->max_entries));
 	struct recallfs_entry *e;
 
 	while (ix->nr_protected > share && *budget) {

@@ -71,10 +71,12 @@ struct recallfs_sb_info {
 	char *name;			/* sysfs directory name: name= or a default */
 	char *journal_path;		/* journal= or NULL (memory only) */
 	int mode;			/* enum recallfs_mode; READ_ONCE/WRITE_ONCE */
+	/* The next four change on remount (params.c): READ_ONCE where used. */
 	unsigned int revalidate_secs;	/* verify mode: stamp check interval */
 	unsigned int commit_secs;	/* journal: write batched records within */
 	unsigned long max_entries;	/* index capacity */
 	unsigned long min_entries;	/* the shrinker leaves at least this many */
+	bool min_entries_given;		/* else min_entries is max_entries / 4 */
 	struct recallfs_index *index;
 	struct recallfs_journal *journal;	/* NULL without journal= */
 	struct recallfs_counters __percpu *counters;

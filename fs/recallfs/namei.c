@@ -152,7 +152,7 @@ static bool recallfs_dir_verify(struct recallfs_sb_info *sbi, struct recallfs_di
 		recallfs_dir_forget(sbi, dir);
 		return false;
 	}
-	WRITE_ONCE(dir->verified_until, jiffies + sbi->revalidate_secs * HZ);
+	WRITE_ONCE(dir->verified_until, jiffies + READ_ONCE(sbi->revalidate_secs) * HZ);
 	return true;
 }
 

@@ -21,6 +21,10 @@ struct recallfs_fs_context {
 	unsigned int commit_secs;
 	unsigned int max_entries;
 	unsigned int min_entries;
+	/* Given in this fs_context: a remount changes only what it names. */
+	bool revalidate_set;
+	bool commit_set;
+	bool max_entries_set;
 	bool min_entries_set;
 };
 
@@ -105,12 +109,15 @@ static int recallfs_parse_param(struct fs_context *fc, struct fs_parameter *para
 		return 0;
 	case Opt_revalidate:
 		ctx->revalidate_secs = result.uint_32;
+		ctx->revalidate_set = true;
 		return recallfs_check_interval(fc, "revalidate", result.uint_32, 0);
 	case Opt_commit:
 		ctx->commit_secs = result.uint_32;
+		ctx->commit_set = true;
 		return recallfs_check_interval(fc, "commit", result.uint_32, 1);
 	case Opt_max_entries:
 		ctx->max_entries = result.uint_32;
+		ctx->max_entries_set = true;
 		return 0;
 	case Opt_min_entries:
 		ctx->min_entries = result.uint_32;
@@ -170,6 +177,7 @@ static void recallfs_apply_options(struct recallfs_sb_info *sbi, struct recallfs
 	sbi->max_entries = ctx->max_entries;
 	/* By default memory pressure can take back three quarters of the index. */
 	sbi->min_entries = ctx->min_entries_set ? ctx->min_entries : ctx->max_entries / 4;
+	sbi->min_entries_given = ctx->min_entries_set;
 }
 
 static int recallfs_get_tree(struct fs_context *fc)
@@ -205,13 +213,38 @@ static bool recallfs_string_changed(const char *given, const char *mounted)
 }
 
 /*
+ * The index limits after a remount: what it gives, else what the mount has.
+ * A min_entries that was never given follows max_entries as at mount.
+ */
+static int recallfs_remount_limits(struct fs_context *fc, const struct recallfs_sb_info *sbi,
+				   unsigned long *max, unsigned long *min)
+{
+	struct recallfs_fs_context *ctx = fc->fs_private;
+
+	*max = ctx->max_entries_set ? ctx->max_entries : sbi->max_entries;
+	if (ctx->min_entries_set)
+		*min = ctx->min_entries;
+	else
+		*min = sbi->min_entries_given ? sbi->min_entries : *max / 4;
+	if (*min > *max)
+		return invalfc(fc, "min_entries=%lu: more than max_entries=%lu", *min, *max);
+	return 0;
+}
+
+/*
  * recallfs is always read-only. What names the mount's state (lowerdir,
- * journal, name) cannot change; the trust mode changes through sysfs.
+ * journal, name) cannot change. The intervals and limits a remount names
+ * take effect at once (s_umount is held for writing: remounts are
+ * serialized; lookups read them with READ_ONCE). `immutable` switches to
+ * immutable mode; its absence changes nothing, because mount(8) passes back
+ * the options it read from /proc/mounts: verify mode is set through sysfs.
  */
 static int recallfs_reconfigure(struct fs_context *fc)
 {
 	struct recallfs_fs_context *ctx = fc->fs_private;
 	struct recallfs_sb_info *sbi = RECALLFS_SB(fc->root->d_sb);
+	unsigned long max, min;
+	int err;
 
 	if (recallfs_string_changed(ctx->lowerdir, sbi->lowerdir))
 		return invalfc(fc, "lowerdir= cannot be changed by a remount");
@@ -219,6 +252,21 @@ static int recallfs_reconfigure(struct fs_context *fc)
 		return invalfc(fc, "journal= cannot be changed by a remount");
 	if (recallfs_string_changed(ctx->name, sbi->name))
 		return invalfc(fc, "name= cannot be changed by a remount");
+	err = recallfs_remount_limits(fc, sbi, &max, &min);
+	if (err)
+		return err;
+	if (ctx->immutable && recallfs_mode(sbi) != RECALLFS_MODE_IMMUTABLE) {
+		err = recallfs_set_mode(sbi, RECALLFS_MODE_IMMUTABLE);
+		if (err)
+			return err;
+	}
+	if (ctx->revalidate_set)
+		WRITE_ONCE(sbi->revalidate_secs, ctx->revalidate_secs);
+	if (ctx->commit_set)
+		WRITE_ONCE(sbi->commit_secs, ctx->commit_secs);
+	WRITE_ONCE(sbi->max_entries, max);
+	WRITE_ONCE(sbi->min_entries, min);
+	sbi->min_entries_given |= ctx->min_entries_set;
 	fc->sb_flags |= SB_RDONLY;
 	return 0;
 }

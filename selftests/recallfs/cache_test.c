@@ -2326,13 +2326,95 @@ static int stat_missing(const char *dir, const char *prefix, int n)
 	struct stat st;
 
 	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s%05d", dir, prefix, i);
+		xsnprintf(path, sizeof(path), "%s/%s%05d", dir, prefix, i);
 		if (!lstat(path, &st))
 			return EEXIST;
 		if (errno != ENOENT)
 			return errno;
 	}
 	return 0;
+}
+
+/* The options /proc/self/mounts shows for the recallfs mount at mnt: 0 or ENOENT. */
+static int mount_options(const char *mnt, char *out, size_t size)
+{
+	char dev[256], dir[PATH_MAX], type[64], opts[4096];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	int err = ENOENT;
+
+	if (!f)
+		return errno;
+	while (fscanf(f, "%255s %4095s %63s %4095s %*d %*d", dev, dir, type, opts) == 4) {
+		if (!strcmp(dir, mnt) && !strcmp(type, "recallfs")) {
+			snprintf(out, size, "%s", opts);
+			err = 0;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+/* mount -o remount,OPTS: 0 or errno. */
+static int remount_cache(FIXTURE_DATA(cache) *self, const char *opts)
+{
+	return mount("none", self->mnt, "recallfs", MS_REMOUNT, opts) ? errno : 0;
+}
+
+#define EXPECT_OPTIONS(want, why) do { \
+	char _o[4096]; \
+	ASSERT_EQ(0, mount_options(self->mnt, _o, sizeof(_o))); \
+	EXPECT_NE(NULL, strstr(_o, want)) \
+		TH_LOG("%s: /proc/self/mounts shows '%s', want '%s' in it", why, _o, want); \
+} while (0)
+
+/*
+ * A remount changes the intervals and limits it names, at once, and nothing
+ * else: a limit it would break fails it with a message naming the option.
+ */
+TEST_F(cache, remount_changes_limits_and_intervals)
+{
+	char line[1024], mode[32];
+	long long entries;
+	int err;
+
+	REQUIRE_READY();
+	MOUNT_CACHE(",max_entries=40");
+	ASSERT_EQ(0, stat_missing(self->mnt, "remount-a", 100));
+	{
+		STATS(s);
+		entries = STAT(s, "entries");
+		EXPECT_GE(40, entries) TH_LOG("control: max_entries=40 holds %lld entries", entries);
+	}
+	err = remount_cache(self, "max_entries=400,revalidate=7,commit=3");
+	ASSERT_EQ(0, err) TH_LOG("remount max_entries=400,revalidate=7,commit=3: %s", strerror(err));
+	/* min_entries was never given: it follows max_entries / 4, as at mount. */
+	EXPECT_OPTIONS(",revalidate=7,commit=3,max_entries=400,min_entries=100", "after a remount");
+	ASSERT_EQ(0, stat_missing(self->mnt, "remount-b", 100));
+	{
+		STATS(s);
+		entries = STAT(s, "entries");
+		EXPECT_LE(100, entries) TH_LOG("after remount,max_entries=400: %lld entries", entries);
+	}
+	kmsg_find(self->kmsg, "", "", "", line, sizeof(line));	/* skip older lines */
+	err = remount_cache(self, "min_entries=500");
+	EXPECT_EQ(EINVAL, err) TH_LOG("remount min_entries=500 over max_entries=400: %s", errname(err));
+	EXPECT_TRUE(kmsg_find(self->kmsg, "recallfs:", "min_entries=500", "max_entries=400",
+			      line, sizeof(line)))
+		TH_LOG("no 'recallfs:' kernel log line naming min_entries=500");
+	EXPECT_OPTIONS(",max_entries=400,min_entries=100", "after a refused remount");
+	ASSERT_EQ(0, remount_cache(self, "min_entries=50"));
+	ASSERT_EQ(0, remount_cache(self, "max_entries=1000"));
+	EXPECT_OPTIONS(",max_entries=1000,min_entries=50", "min_entries given, then max_entries");
+	ASSERT_EQ(0, sysfs_read(self->name, "mode", mode, sizeof(mode)));
+	EXPECT_EQ(0, strncmp(mode, "verify", 6)) TH_LOG("mounted without immutable: mode %s", mode);
+	ASSERT_EQ(0, remount_cache(self, "immutable"));
+	ASSERT_EQ(0, sysfs_read(self->name, "mode", mode, sizeof(mode)));
+	EXPECT_EQ(0, strncmp(mode, "immutable", 9)) TH_LOG("after remount,immutable: mode %s", mode);
+	/* What mount(8) does without new options: nothing changes. */
+	ASSERT_EQ(0, remount_cache(self, ""));
+	EXPECT_OPTIONS(",immutable,revalidate=7,commit=3,max_entries=1000,min_entries=50",
+		       "after a remount without options");
+	UMOUNT_CACHE();
 }
 
 /* The junk scan of @n names, as uid/gid nobody. */
