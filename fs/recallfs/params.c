@@ -214,18 +214,27 @@ static bool recallfs_string_changed(const char *given, const char *mounted)
 
 /*
  * The index limits after a remount: what it gives, else what the mount has.
- * A min_entries that was never given follows max_entries as at mount.
+ * A min_entries that was never given follows max_entries as at mount;
+ * *@given says whether it is given from now on.
  */
 static int recallfs_remount_limits(struct fs_context *fc, const struct recallfs_sb_info *sbi,
-				   unsigned long *max, unsigned long *min)
+				   unsigned long *max, unsigned long *min, bool *given)
 {
 	struct recallfs_fs_context *ctx = fc->fs_private;
+	bool min_given = ctx->min_entries_set;
 
+	/*
+	 * /proc/mounts shows min_entries whether given or not, and a remount
+	 * may pass those options back: the value it shows is not a new one.
+	 */
+	if (min_given && !sbi->min_entries_given && ctx->min_entries == sbi->min_entries)
+		min_given = false;
 	*max = ctx->max_entries_set ? ctx->max_entries : sbi->max_entries;
-	if (ctx->min_entries_set)
+	if (min_given)
 		*min = ctx->min_entries;
 	else
 		*min = sbi->min_entries_given ? sbi->min_entries : *max / 4;
+	*given = min_given;
 	if (*min > *max)
 		return invalfc(fc, "min_entries=%lu: more than max_entries=%lu", *min, *max);
 	return 0;
@@ -234,16 +243,18 @@ static int recallfs_remount_limits(struct fs_context *fc, const struct recallfs_
 /*
  * recallfs is always read-only. What names the mount's state (lowerdir,
  * journal, name) cannot change. The intervals and limits a remount names
- * take effect at once (s_umount is held for writing: remounts are
- * serialized; lookups read them with READ_ONCE). `immutable` switches to
- * immutable mode; its absence changes nothing, because mount(8) passes back
- * the options it read from /proc/mounts: verify mode is set through sysfs.
+ * replace the mount's (s_umount is held for writing: remounts are
+ * serialized; their readers use READ_ONCE). `immutable` switches to
+ * immutable mode; its absence changes nothing, because a remount may be
+ * given back the options of /proc/mounts or fstab: verify mode is set
+ * through sysfs.
  */
 static int recallfs_reconfigure(struct fs_context *fc)
 {
 	struct recallfs_fs_context *ctx = fc->fs_private;
 	struct recallfs_sb_info *sbi = RECALLFS_SB(fc->root->d_sb);
 	unsigned long max, min;
+	bool min_given;
 	int err;
 
 	if (recallfs_string_changed(ctx->lowerdir, sbi->lowerdir))
@@ -252,7 +263,7 @@ static int recallfs_reconfigure(struct fs_context *fc)
 		return invalfc(fc, "journal= cannot be changed by a remount");
 	if (recallfs_string_changed(ctx->name, sbi->name))
 		return invalfc(fc, "name= cannot be changed by a remount");
-	err = recallfs_remount_limits(fc, sbi, &max, &min);
+	err = recallfs_remount_limits(fc, sbi, &max, &min, &min_given);
 	if (err)
 		return err;
 	if (ctx->immutable && recallfs_mode(sbi) != RECALLFS_MODE_IMMUTABLE) {
@@ -266,7 +277,7 @@ static int recallfs_reconfigure(struct fs_context *fc)
 		WRITE_ONCE(sbi->commit_secs, ctx->commit_secs);
 	WRITE_ONCE(sbi->max_entries, max);
 	WRITE_ONCE(sbi->min_entries, min);
-	sbi->min_entries_given |= ctx->min_entries_set;
+	sbi->min_entries_given |= min_given;
 	fc->sb_flags |= SB_RDONLY;
 	return 0;
 }

@@ -55,7 +55,8 @@ static int recallfs_show_options(struct seq_file *m, struct dentry *root)
 	if (recallfs_mode(sbi) == RECALLFS_MODE_IMMUTABLE)
 		seq_puts(m, ",immutable");
 	seq_printf(m, ",revalidate=%u,commit=%u,max_entries=%lu,min_entries=%lu",
-		   sbi->revalidate_secs, sbi->commit_secs, sbi->max_entries, sbi->min_entries);
+		   READ_ONCE(sbi->revalidate_secs), READ_ONCE(sbi->commit_secs),
+		   READ_ONCE(sbi->max_entries), READ_ONCE(sbi->min_entries));
 	return 0;
 }
 

@@ -2383,7 +2383,8 @@ TEST_F(cache, remount_changes_limits_and_intervals)
 	{
 		STATS(s);
 		entries = STAT(s, "entries");
-		EXPECT_GE(40, entries) TH_LOG("control: max_entries=40 holds %lld entries", entries);
+		EXPECT_EQ(40, entries) TH_LOG("control: 100 missing names under max_entries=40 left %lld entries",
+					      entries);
 	}
 	err = remount_cache(self, "max_entries=400,revalidate=7,commit=3");
 	ASSERT_EQ(0, err) TH_LOG("remount max_entries=400,revalidate=7,commit=3: %s", strerror(err));
@@ -2398,7 +2399,7 @@ TEST_F(cache, remount_changes_limits_and_intervals)
 	kmsg_find(self->kmsg, "", "", "", line, sizeof(line));	/* skip older lines */
 	err = remount_cache(self, "min_entries=500");
 	EXPECT_EQ(EINVAL, err) TH_LOG("remount min_entries=500 over max_entries=400: %s", errname(err));
-	EXPECT_TRUE(kmsg_find(self->kmsg, "recallfs:", "min_entries=500", "max_entries=400",
+	EXPECT_TRUE(kmsg_find(self->kmsg, "recallfs:", "min_entries=500", "min_entries=500",
 			      line, sizeof(line)))
 		TH_LOG("no 'recallfs:' kernel log line naming min_entries=500");
 	EXPECT_OPTIONS(",max_entries=400,min_entries=100", "after a refused remount");
@@ -2410,10 +2411,30 @@ TEST_F(cache, remount_changes_limits_and_intervals)
 	ASSERT_EQ(0, remount_cache(self, "immutable"));
 	ASSERT_EQ(0, sysfs_read(self->name, "mode", mode, sizeof(mode)));
 	EXPECT_EQ(0, strncmp(mode, "immutable", 9)) TH_LOG("after remount,immutable: mode %s", mode);
-	/* What mount(8) does without new options: nothing changes. */
+	/* A remount that names nothing changes nothing. */
 	ASSERT_EQ(0, remount_cache(self, ""));
 	EXPECT_OPTIONS(",immutable,revalidate=7,commit=3,max_entries=1000,min_entries=50",
 		       "after a remount without options");
+	UMOUNT_CACHE();
+
+	/*
+	 * A remount given back what /proc/mounts shows, plus a smaller
+	 * max_entries: the min_entries shown was never given, so it follows.
+	 */
+	MOUNT_CACHE(",max_entries=40");
+	{
+		char opts[4096], data[4200];
+		const char *own;
+
+		ASSERT_EQ(0, mount_options(self->mnt, opts, sizeof(opts)));
+		/* recallfs's own options: mount(8) turns ro, relatime, ... into flags. */
+		own = strstr(opts, "lowerdir=");
+		ASSERT_NE(NULL, own) TH_LOG("/proc/self/mounts options '%s'", opts);
+		xsnprintf(data, sizeof(data), "%s,max_entries=8", own);
+		err = remount_cache(self, data);
+		ASSERT_EQ(0, err) TH_LOG("remount -o %s: %s", data, strerror(err));
+	}
+	EXPECT_OPTIONS(",max_entries=8,min_entries=2", "options of /proc/mounts given back");
 	UMOUNT_CACHE();
 }
 

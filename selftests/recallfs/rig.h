@@ -72,8 +72,10 @@ void rpc_format(const struct rpcs *d, char *out, size_t size);
 struct klog {
 	unsigned int recallfs_warnings;	/* "recallfs" at level <= warning */
 	unsigned int bad;		/* WARN, BUG, oops, lockdep */
+	unsigned int server_reports;	/* the NFS server's own (rig.c) */
 	char first_warning[512];
 	char first_bad[512];
+	char first_server[512];
 };
 void klog_scan(int fd, struct klog *k);
 

@@ -35,11 +35,15 @@ exec 7>"$cache/debug-kernel.lock"
 flock 7
 
 if ! installed "${packages[@]}"; then
+	# Not while check.sh's trixie suite builds in, or boots, the same folder.
+	exec 6>"$cache/trixie.run.lock"
+	flock 6
 	say "installing ${packages[*]} in $root"
 	cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 	in_chroot apt-get update -q >&2 || die "apt-get update in $root failed"
 	in_chroot apt-get install -y -q --no-install-recommends "${packages[@]}" >&2 ||
 		die "apt-get install in $root failed"
+	flock -u 6
 fi
 srcver=$(in_chroot dpkg-query -W -f '${Version}' "${packages[0]}")
 tarball=$(ls "$root"/usr/src/linux-source-*.tar.xz | sort -V | tail -n 1)
