@@ -40,6 +40,7 @@ total_pass=0 total_fail=0
 pass=0 fail=0 # of the current suite
 prefetch=()   # background debootstrap pids
 debug_pid=""  # the background trixie-debug suite's
+vm_cpus=2     # vCPUs per guest; 1 while two guests run at once (start_debug_suite)
 
 # PID and its descendants (a background suite's make and qemu, which has its own
 # process group under timeout(1)).
@@ -335,10 +336,10 @@ boot_vm() { # boot_vm LABEL ROOT KVER CONSOLE RESULTS TIMEOUT GUEST_ARG...
 	shift 6
 	: >"$res"
 	if [ "${RECALLFS_VERBOSE:-0}" = 1 ]; then
-		VMRUN_MEM=$vm_mem VMRUN_RESULTS=$res "$here/vmrun.sh" "$root" "$kver" \
+		VMRUN_MEM=$vm_mem VMRUN_CPUS=$vm_cpus VMRUN_RESULTS=$res "$here/vmrun.sh" "$root" "$kver" \
 			"$src_in/selftests/vm/guest.sh" "$vm_timeout" "$@" 2>&1 | tee "$console"
 	else
-		VMRUN_MEM=$vm_mem VMRUN_RESULTS=$res "$here/vmrun.sh" "$root" "$kver" \
+		VMRUN_MEM=$vm_mem VMRUN_CPUS=$vm_cpus VMRUN_RESULTS=$res "$here/vmrun.sh" "$root" "$kver" \
 			"$src_in/selftests/vm/guest.sh" "$vm_timeout" "$@" >"$console" 2>&1
 	fi
 }
@@ -542,9 +543,12 @@ host_unit_tests() {
 # The debug suite with others: it runs beside them from the start, building its kernel
 # first if the cache has none (13 minutes on 2 cores); its lines are printed at the end.
 # One guest alone left part of the 2 cores idle (its qemu used 93-153 % of one core in
-# 20-second samples while bullseye's selftests ran).
-# Its proc mounts are its own to undo (run_suite does), never the trap's.
+# 20-second samples while bullseye's selftests ran). Two guests of 2 vCPUs each on 2 host
+# cores were far slower than that share: bullseye took 596 s alone and had not finished
+# after 27 minutes beside the debug guest (TCG stops every vCPU of a guest for some
+# operations, and one of them was always waiting for a core). Each gets one vCPU then.
 start_debug_suite() { # sets debug_pid
+	vm_cpus=1
 	(
 		trap - EXIT
 		run_suite trixie-debug
