@@ -544,7 +544,7 @@ host_unit_tests() {
 # first if the cache has none (13 minutes on 2 cores); its lines are printed at the end.
 # One guest alone left part of the 2 cores idle (its qemu used 93-153 % of one core in
 # 20-second samples while bullseye's selftests ran). Two guests of 2 vCPUs each on 2 host
-# cores were far slower than that share: bullseye's main boot ran 537 s alone, and beside
+# cores were far slower than that share: bullseye's main boot ran 525 s alone, and beside
 # the debug guest had not finished after 19 minutes (TCG stops every vCPU of a guest for
 # some operations, and one of them was always waiting for a core). Each gets one vCPU then.
 start_debug_suite() { # sets debug_pid
