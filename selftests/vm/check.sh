@@ -490,7 +490,7 @@ suite_summary() { # suite_summary SUITE KVER T0
 	echo "$1: took $(($(now) - $3))s"
 	if [ -s "$logs/$1.times" ]; then
 		echo "$1: slowest tests (s): $(sort -rn "$logs/$1.times" | head -n 6 |
-			awk '{ t = $1; sub(/^[^ ]+ /, ""); printf "%s%s %s", NR > 1 ? "; " : "", $0, t }')"
+			awk '{ t = $1; sub(/^[^ ]+ /, ""); printf "%s%s %s", (NR > 1 ? "; " : ""), $0, t }')"
 	fi
 	[ "$fail" = 0 ] || echo "$1: FAILED; logs in $logs/$1.*"
 	echo "suite $1 ($2): $pass passed, $fail failed"
