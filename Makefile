@@ -12,7 +12,7 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PROBES := generated/recallfs_probes.h
 PROBE_STAMP := generated/probes.kdir
-SUITES ?= bullseye bookworm trixie sid trixie-debug
+SUITES ?= sid bullseye bookworm trixie trixie-debug
 SPARSE_SUITE ?= bookworm
 
 all: modules
