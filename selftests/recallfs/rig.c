@@ -213,17 +213,20 @@ void rpc_format(const struct rpcs *d, char *out, size_t size)
 /* Kernel log.                                                          */
 
 /*
- * One kernel report (WARN, BUG, ...) from its first bad line to its
- * "---[ end trace" line. A complete report raised in one of the guest's NFS
- * server threads ("Comm: nfsd": the test's fixture, never recallfs code)
- * with no recallfs frame in it is the server's own bug (5.10's nfsd_read
- * has underflowed an nfsd_file refcount under stress_test): counted in
- * k->server_reports, not k->bad. Any other report counts, and so does one
- * whose end the scan does not see.
+ * One kernel report (WARN, BUG, ...) from its first bad line on. Only one
+ * kind is not counted in k->bad: a WARNING raised in one of the guest's NFS
+ * server threads (its "Comm:" line names the WARNING's PID and nfsd: the
+ * test's fixture, never recallfs code), complete up to its "---[ end trace",
+ * with no recallfs frame and no bad line but its own WARNING and "Call
+ * Trace". That is the server's own bug (5.10's nfsd_read has underflowed an
+ * nfsd_file refcount under stress_test): counted in k->server_reports. A
+ * bad line that opens a new report while one is open ends the open one,
+ * counted. The same rule as selftests/vm/kernel-reports.awk.
  */
 struct klog_report {
 	unsigned int bad;	/* its lines that match a bad pattern */
-	bool nfsd, ours;
+	long pid;		/* of its WARNING line, or -1 */
+	bool nfsd, ours, other;
 	char first[512];
 };
 
@@ -242,16 +245,14 @@ static bool klog_is_bad(const char *msg)
 
 static void klog_end_report(struct klog *k, struct klog_report *r, bool complete)
 {
-	bool server = complete && r->nfsd && !r->ours;
+	bool server = complete && r->nfsd && !r->ours && !r->other;
 
-	if (!r->bad)
-		return;
-	if (server) {
+	if (r->bad && server) {
 		if (!k->server_reports++)
 			snprintf(k->first_server, sizeof(k->first_server), "%s", r->first);
-		note("kernel log: a report of the NFS server's own (Comm: nfsd, no recallfs frame), not counted: %s\n",
+		note("kernel log: a WARNING of the NFS server's own (Comm: nfsd, no recallfs frame), not counted: %s\n",
 		     r->first);
-	} else {
+	} else if (r->bad) {
 		if (!k->bad)
 			snprintf(k->first_bad, sizeof(k->first_bad), "%s", r->first);
 		k->bad += r->bad;
@@ -259,15 +260,34 @@ static void klog_end_report(struct klog *k, struct klog_report *r, bool complete
 	memset(r, 0, sizeof(*r));
 }
 
+/* "CPU: N [UID: U ]PID: P Comm: nfsd ...": the task of the report's WARNING. */
+static bool klog_is_nfsd_task(const char *msg, long pid)
+{
+	const char *p = strstr(msg, "PID: ");
+	char *end;
+
+	if (strncmp(msg, "CPU: ", 5) || !p || strtol(p + 5, &end, 10) != pid)
+		return false;
+	return !strncmp(end, " Comm: nfsd ", 12);
+}
+
 static void klog_report_line(struct klog *k, struct klog_report *r, const char *msg)
 {
 	int len = (int)strcspn(msg, "\n");
+	bool bad = klog_is_bad(msg), trace = !strncmp(msg, "Call Trace", 10);
+	long pid;
 
-	if (klog_is_bad(msg) && !r->bad++)
-		snprintf(r->first, sizeof(r->first), "%.*s", len, msg);
-	if (!r->bad)
+	if (r->bad && bad && !trace)
+		klog_end_report(k, r, false);
+	if (!r->bad && !bad)
 		return;
-	if (strstr(msg, " Comm: nfsd "))
+	if (!r->bad) {
+		snprintf(r->first, sizeof(r->first), "%.*s", len, msg);
+		r->pid = sscanf(msg, "WARNING: CPU: %*d PID: %ld ", &pid) == 1 ? pid : -1;
+		r->other = r->pid < 0;
+	}
+	r->bad += bad;
+	if (r->pid >= 0 && klog_is_nfsd_task(msg, r->pid))
 		r->nfsd = true;
 	if (strstr(msg, "recallfs") && strncmp(msg, "Modules linked in:", 18))
 		r->ours = true;
@@ -297,7 +317,8 @@ void klog_scan(int fd, struct klog *k)
 		msg = strchr(rec, ';');
 		msg = msg ? msg + 1 : rec;
 		prio = atoi(rec) & 7;
-		if (strstr(msg, "recallfs") && prio <= 4) {
+		/* Every report lists the loaded modules, recallfs among them. */
+		if (strstr(msg, "recallfs") && prio <= 4 && strncmp(msg, "Modules linked in:", 18)) {
 			if (!k->recallfs_warnings++)
 				snprintf(k->first_warning,
 					 sizeof(k->first_warning), "%.*s",

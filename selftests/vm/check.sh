@@ -44,16 +44,20 @@ debug_pid=""  # the background trixie-debug suite's
 vm_cpus=2     # vCPUs per guest; 1 while two guests run at once (start_debug_suite)
 
 # PID and its descendants (a background suite's make and qemu, which has its own
-# process group under timeout(1)).
+# process group under timeout(1)): the parent first, so that it starts nothing new.
 kill_tree() {
-	local c
-	for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
+	local c kids
+	kids=$(pgrep -P "$1" 2>/dev/null || true)
 	kill "$1" 2>/dev/null || true
+	for c in $kids; do kill_tree "$c"; done
 }
 
+# Only jobs still running as this shell's children: a finished one's pid may be reused.
 cleanup() {
 	local p
-	for p in "${prefetch[@]}" $debug_pid; do kill_tree "$p"; done
+	for p in "${prefetch[@]}" $debug_pid; do
+		[ "$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')" != "$$" ] || kill_tree "$p"
+	done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -602,19 +606,23 @@ main() {
 	prefetch+=($!)
 	: >"$logs/debug-kernel.log"
 	host_unit_tests
-	if [ ${#suites[@]} -gt 1 ] && [[ " ${suites[*]} " == *" trixie-debug "* ]]; then
-		# Its kernel (13 minutes on 2 cores when not cached) builds while the first
-		# suite runs, alone and with two vCPUs: one kernel keeps SMP coverage. The debug
-		# guest then runs beside the others, each with one vCPU (start_debug_suite).
-		"$here/debug-kernel.sh" >/dev/null 2>>"$logs/debug-kernel.log" &
+	local others=()
+	for s in "${suites[@]}"; do [ "$s" = trixie-debug ] || others+=("$s"); done
+	if [ ${#others[@]} -ge 2 ] && [ ${#others[@]} -lt ${#suites[@]} ]; then
+		# Its kernel (13 minutes on 2 cores when not cached) builds, niced, while the
+		# first suite runs alone with two vCPUs: one kernel keeps SMP coverage. The
+		# debug guest then runs beside the others, each with one vCPU (start_debug_suite).
+		nice -n 19 "$here/debug-kernel.sh" >/dev/null 2>>"$logs/debug-kernel.log" &
 		prefetch+=($!)
-		local others=()
-		for s in "${suites[@]}"; do [ "$s" = trixie-debug ] || others+=("$s"); done
 		run_suite "${others[0]}"
 		suites=("${others[@]:1}")
 		start_debug_suite
 	fi
-	for s in "${suites[@]}"; do run_suite "$s"; done
+	for s in "${suites[@]}"; do
+		# Back to two vCPUs once the debug guest is gone (it may end early).
+		[ -z "$debug_pid" ] || kill -0 "$debug_pid" 2>/dev/null || vm_cpus=2
+		run_suite "$s"
+	done
 	if [ -n "$debug_pid" ]; then
 		finish_debug_suite "$debug_pid"
 		debug_pid="" # its pid may be reused now
