@@ -5,7 +5,8 @@
 # with /lib/modules/KVER/build pointing at its build tree. The result is cached there,
 # keyed by the linux-source version and the config fragment; a new key rebuilds.
 #
-# usage: debug-kernel.sh        prints "ROOT KVER" on stdout, progress on stderr
+# usage: debug-kernel.sh           prints "ROOT KVER" on stdout, progress on stderr
+#        debug-kernel.sh --cached  exit 0 if that kernel is built already (nothing is made)
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
 cache=${RECALLFS_CACHE:-/var/cache/recallfs-test}
@@ -15,6 +16,15 @@ packages=(linux-source-6.12 flex bison bc libelf-dev libssl-dev cpio)
 
 say() { echo "debug-kernel: $*" >&2; }
 die() { say "$*"; exit 1; }
+
+if [ "${1:-}" = --cached ]; then
+	root=$cache/trixie
+	[ -f "$root/.recallfs-complete" ] || exit 1
+	srcver=$(chroot "$root" dpkg-query -W -f '${Version}' "${packages[0]}" 2>/dev/null) || exit 1
+	key=$( { echo "$srcver"; cat "$frag"; } | sha256sum | cut -c1-16)
+	[ -f "$root$base/$key/.complete" ]
+	exit
+fi
 
 root=$("$here/suite-root.sh" trixie)
 
