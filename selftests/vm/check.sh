@@ -3,7 +3,7 @@
 # kernel under QEMU, serve a test tree over NFSv3 and NFSv4.2 inside the guest and run the
 # selftests on top of both. Runs as root; installs what it needs.
 #
-# usage: check.sh [SUITE...]          default: sid bullseye bookworm trixie trixie-debug
+# usage: check.sh [SUITE...]          default: sid bullseye bookworm trixie; also trixie-debug
 #        check.sh --shell SUITE       build, boot with NFS up and recallfs loaded, then give
 #                                     an interactive shell on the console (Ctrl-A x quits)
 #        check.sh --sparse SUITE      only sparse, in that suite (`make sparse` without KDIR)
@@ -586,7 +586,9 @@ main() {
 	-*) echo "usage: check.sh [--shell SUITE | --sparse SUITE | SUITE...]" >&2; exit 2 ;;
 	esac
 	local suites=("$@")
-	[ ${#suites[@]} -gt 0 ] || suites=(sid bullseye bookworm trixie trixie-debug)
+	# trixie-debug is not in the default list yet: beside the others its guest ran
+	# far beyond CI's 90 minutes (see README.md).
+	[ ${#suites[@]} -gt 0 ] || suites=(sid bullseye bookworm trixie)
 	mkdir -p "$logs"
 	"$here/host-packages.sh"
 	case $mode in
