@@ -2368,8 +2368,8 @@ static int remount_cache(FIXTURE_DATA(cache) *self, const char *opts)
 } while (0)
 
 /*
- * A remount changes the intervals and limits it names, at once, and nothing
- * else: a limit it would break fails it with a message naming the option.
+ * A remount changes the intervals and limits it names, and nothing else: a
+ * pair of limits it would break fails it with a message naming the option.
  */
 TEST_F(cache, remount_changes_limits_and_intervals)
 {

@@ -225,8 +225,8 @@ void rpc_format(const struct rpcs *d, char *out, size_t size)
  */
 struct klog_report {
 	unsigned int bad;	/* its lines that match a bad pattern */
-	long pid;		/* of its WARNING line, or -1 */
-	bool nfsd, ours, other;
+	long pid;		/* of its WARNING line, or -1: not a WARNING */
+	bool nfsd, ours;
 	char first[512];
 };
 
@@ -245,7 +245,7 @@ static bool klog_is_bad(const char *msg)
 
 static void klog_end_report(struct klog *k, struct klog_report *r, bool complete)
 {
-	bool server = complete && r->nfsd && !r->ours && !r->other;
+	bool server = complete && r->nfsd && !r->ours;
 
 	if (r->bad && server) {
 		if (!k->server_reports++)
@@ -284,7 +284,6 @@ static void klog_report_line(struct klog *k, struct klog_report *r, const char *
 	if (!r->bad) {
 		snprintf(r->first, sizeof(r->first), "%.*s", len, msg);
 		r->pid = sscanf(msg, "WARNING: CPU: %*d PID: %ld ", &pid) == 1 ? pid : -1;
-		r->other = r->pid < 0;
 	}
 	r->bad += bad;
 	if (r->pid >= 0 && klog_is_nfsd_task(msg, r->pid))

@@ -586,8 +586,8 @@ main() {
 	-*) echo "usage: check.sh [--shell SUITE | --sparse SUITE | SUITE...]" >&2; exit 2 ;;
 	esac
 	local suites=("$@")
-	# trixie-debug is not in the default list yet: beside the others its guest ran
-	# far beyond CI's 90 minutes (see README.md).
+	# trixie-debug is not in the default list yet: it does not fit CI's 90 minutes
+	# (README.md has the figures).
 	[ ${#suites[@]} -gt 0 ] || suites=(sid bullseye bookworm trixie)
 	mkdir -p "$logs"
 	"$here/host-packages.sh"

@@ -17,11 +17,16 @@ packages=(linux-source-6.12 flex bison bc libelf-dev libssl-dev cpio)
 say() { echo "debug-kernel: $*" >&2; }
 die() { say "$*"; exit 1; }
 
+# The cache key: the linux-source version installed in ROOT and the config fragment.
+build_key() { # build_key ROOT
+	local srcver
+	srcver=$(chroot "$1" dpkg-query -W -f '${Version}' "${packages[0]}" 2>/dev/null) || return 1
+	{ echo "$srcver"; cat "$frag"; } | sha256sum | cut -c1-16
+}
+
 if [ "${1:-}" = --cached ]; then
 	root=$cache/trixie
-	[ -f "$root/.recallfs-complete" ] || exit 1
-	srcver=$(chroot "$root" dpkg-query -W -f '${Version}' "${packages[0]}" 2>/dev/null) || exit 1
-	key=$( { echo "$srcver"; cat "$frag"; } | sha256sum | cut -c1-16)
+	[ -f "$root/.recallfs-complete" ] && key=$(build_key "$root") || exit 1
 	[ -f "$root$base/$key/.complete" ]
 	exit
 fi
@@ -56,9 +61,9 @@ if ! installed "${packages[@]}"; then
 	flock -u 6
 fi
 srcver=$(in_chroot dpkg-query -W -f '${Version}' "${packages[0]}")
+key=$(build_key "$root")
 tarball=$(ls "$root"/usr/src/linux-source-*.tar.xz | sort -V | tail -n 1)
 [ -f "$tarball" ] || die "no linux-source tarball in $root/usr/src"
-key=$( { echo "$srcver"; cat "$frag"; } | sha256sum | cut -c1-16)
 dir=$base/$key
 
 if [ -f "$root$dir/.complete" ]; then

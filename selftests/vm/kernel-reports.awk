@@ -8,11 +8,11 @@
 # opens a new report while one is open included, counts. The same rule as klog_scan() in
 # selftests/recallfs/rig.c.
 function end_report(complete,   i, server) {
-	server = complete && nfsd && !ours && !other
+	server = complete && nfsd && !ours
 	for (i = 1; i <= n; i++)
 		if (isbad[i])
 			print (server ? "server: " : "") text[i]
-	n = 0; nfsd = 0; ours = 0; other = 0; pid = ""
+	n = 0; nfsd = 0; ours = 0; pid = ""
 }
 {
 	msg = $0
@@ -23,12 +23,11 @@ function end_report(complete,   i, server) {
 		end_report(0)
 	if (!n && !bad)
 		next
+	# Only a report that opens with a WARNING has a pid, and only it can be the server's.
 	if (!n && msg ~ /^WARNING: CPU: [0-9]+ PID: [0-9]+ /) {
 		pid = msg
 		sub(/^WARNING: CPU: [0-9]+ PID: /, "", pid)
 		sub(/ .*/, "", pid)
-	} else if (!n || (bad && !trace)) {
-		other = 1
 	}
 	text[++n] = $0
 	isbad[n] = bad
