@@ -3,17 +3,16 @@
 # recallfs: build the module against a kernel build tree, and run the tests.
 #
 #   make [KDIR=/lib/modules/<release>/build]   build recallfs.ko here
-#   make check [SUITES="bookworm sid"]         build and test in VMs (as root)
-#   make check SUITES="sid bullseye bookworm trixie trixie-debug"
-#                                              the same and a debug kernel (KASAN,
-#                                              lockdep, kmemleak), beside the others
+#   make check [SUITES="bookworm sid"]         build and test in VMs (as root); by
+#                                              default the four suites and a debug
+#                                              kernel (KASAN, lockdep, kmemleak)
 #   make sparse                                sparse (C=2), zero warnings
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 PROBES := generated/recallfs_probes.h
 PROBE_STAMP := generated/probes.kdir
-SUITES ?= sid bullseye bookworm trixie
+SUITES ?= sid bullseye bookworm trixie trixie-debug
 SPARSE_SUITE ?= bookworm
 
 all: modules

@@ -553,8 +553,8 @@ TEST_F_TIMEOUT(cache, warm_remount_immutable_zero_rpcs, 900 * RECALLFS_TIME_SCAL
 	char msg[256];
 
 	REQUIRE_READY();
-	ASSERT_EQ(0, build_workload(self->lower, 100, 90, &w));
-	ASSERT_LE(8000U, w.n) TH_LOG("only %zu probes: is %s the mktree.sh tree?", w.n, self->lower);
+	ASSERT_EQ(0, build_workload(self->lower, 100, WORK(90), &w));
+	ASSERT_LE(WORK(8000U), w.n) TH_LOG("only %zu probes: is %s the mktree.sh tree?", w.n, self->lower);
 	note("workload: %zu lookups in %zu directories: %zu negative, %zu positive, %zu readlink\n",
 		       w.n, w.dirs.n, w.negatives, w.positives, w.links);
 
@@ -1874,7 +1874,7 @@ TEST_F(cache, nonroot_refused_in_private_dir)
 /* 9. Lookups racing with invalidate, invalidate_tree and compact.      */
 
 #define RACE_THREADS	4
-#define RACE_ITERS	4000
+#define RACE_ITERS	WORK(4000)
 
 struct racer {
 	pthread_t thread;
@@ -2315,9 +2315,9 @@ TEST_F(cache, max_entries_limit)
  * missing names, before or after a workload that runs twice; after a remount
  * the workload must cost at most 5 % of its cold LOOKUPs.
  */
-#define EVICT_MAX	1000
+#define EVICT_MAX	WORK(1000)
 #define EVICT_JUNK	(10 * EVICT_MAX)
-#define EVICT_WORK	400
+#define EVICT_WORK	WORK(400)
 
 /* stat() each name PREFIX%05d for i < n under dir; 0, or the first unexpected errno. */
 static int stat_missing(const char *dir, const char *prefix, int n)
@@ -2476,14 +2476,16 @@ static void eviction_keeps_working_set(struct __test_metadata *_metadata,
 {
 	const char *order = junk_first ? "junk, workload twice" : "workload twice, junk";
 	unsigned long long cold, warm;
+	char evict_opts[64];
 
+	xsnprintf(evict_opts, sizeof(evict_opts), ",immutable,max_entries=%d", EVICT_MAX);
 	unlink(self->journal);
 	/*
 	 * Caches are dropped before a mount, never under one: drop_caches
 	 * runs the shrinker, which would take the index down to min_entries.
 	 */
 	drop_caches();	/* the lower's negative dentries of an earlier round */
-	MOUNT_CACHE(",immutable,max_entries=1000");
+	MOUNT_CACHE(evict_opts);
 	if (junk_first)
 		junk_as_nobody(_metadata, self->mnt, EVICT_JUNK);
 	cold = workload_lookups(_metadata, self);
@@ -2500,7 +2502,7 @@ static void eviction_keeps_working_set(struct __test_metadata *_metadata,
 	}
 	UMOUNT_CACHE();
 	drop_caches();
-	MOUNT_CACHE(",immutable,max_entries=1000");
+	MOUNT_CACHE(evict_opts);
 	warm = workload_lookups(_metadata, self);
 	note("%s: workload LOOKUPs cold %llu, after remount %llu\n", order, cold, warm);
 	EXPECT_LE((unsigned long long)EVICT_WORK, cold) TH_LOG("%s: the cold run sent too few LOOKUPs", order);
@@ -2567,7 +2569,7 @@ TEST_F_TIMEOUT(cache, big_listing_drops_no_records, 900 * RECALLFS_TIME_SCALE)
  * twice stays, the junk scan after it goes.
  */
 #define SHRINK_MIN	(2 * EVICT_WORK)
-#define SHRINK_JUNK	2500
+#define SHRINK_JUNK	WORK(2500)
 
 TEST_F_TIMEOUT(cache, shrinker_keeps_working_set, 900 * RECALLFS_TIME_SCALE)
 {
@@ -2602,7 +2604,7 @@ TEST_F_TIMEOUT(cache, shrinker_keeps_working_set, 900 * RECALLFS_TIME_SCALE)
 	UMOUNT_CACHE();
 }
 
-/* 20,800 lookups in all: the debug kernel under TCG needs more than the default 300 s. */
+/* 2 x (EVICT_JUNK + 3 x EVICT_WORK) lookups: 22,400 unscaled, more than 300 s may take. */
 TEST_F_TIMEOUT(cache, eviction_keeps_working_set, 1500 * RECALLFS_TIME_SCALE)
 {
 	REQUIRE_READY();

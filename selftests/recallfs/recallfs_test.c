@@ -1257,7 +1257,7 @@ TEST_F(recallfs, missing_names)
 /* Many concurrent lookups. */
 
 #define LOOKUP_THREADS	8
-#define LOOKUP_ITERS	3000
+#define LOOKUP_ITERS	WORK(3000)
 
 struct probe {
 	char *rel;
