@@ -602,10 +602,12 @@ main() {
 	"$here/kselftest-headers.sh" >/dev/null
 	t0=$(now)
 	# Debootstrap the later suites one after the other in the background while the first
-	# ones are tested (one at a time: the first VM should not wait for all four).
-	# suite-root.sh locks per suite, so run_suite just waits for its folder.
+	# ones are tested (one at a time: the first VM should not wait for all four), and the
+	# first suite last: a fresh run builds the debug kernel before any suite, and the first
+	# suite's folder is then ready when the build is done. suite-root.sh locks per suite,
+	# so run_suite just waits for its folder.
 	(
-		for s in "${suites[@]:1}"; do
+		for s in "${suites[@]:1}" "${suites[0]}"; do
 			[ "$s" = trixie-debug ] || "$here/suite-root.sh" "$s" >"$logs/$s.suite-root.log" 2>&1 || true
 		done
 	) &
