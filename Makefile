@@ -4,8 +4,9 @@
 #
 #   make [KDIR=/lib/modules/<release>/build]   build recallfs.ko here
 #   make check [SUITES="bookworm sid"]         build and test in VMs (as root); by
-#                                              default the four suites and a debug
-#                                              kernel (KASAN, lockdep, kmemleak)
+#                                              default sid, bullseye, bookworm, trixie
+#                                              and trixie-debug, a debug kernel (KASAN,
+#                                              lockdep, kmemleak)
 #   make sparse                                sparse (C=2), zero warnings
 #   make clean
 

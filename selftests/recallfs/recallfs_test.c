@@ -1365,7 +1365,7 @@ static void drop_dentries(void)
 	}
 }
 
-/* 600 s: on the debug kernel (KASAN, lockdep, kmemleak) under TCG it took over 180. */
+/* 600 s: unscaled, on the debug kernel (KASAN, lockdep, kmemleak) under TCG it took 196. */
 TEST_F_TIMEOUT(recallfs, concurrent_lookups, 600 * RECALLFS_TIME_SCALE)
 {
 	struct worker workers[LOOKUP_THREADS];

@@ -23,10 +23,11 @@
 
 /*
  * The few tests that repeat one kind of lookup thousands of times (to fill a limit, to
- * keep a race window open, to model a big start-up) run WORK(n) of them: n, or n divided
- * by WORK_DIVISOR=N for a debug kernel, where under TCG each lookup costs about ten times
- * as much (cache.warm_remount_immutable_zero_rpcs: 43 s on trixie's kernel, 428 s on the
- * debug kernel). Every path still runs, and each assertion is made for the scaled volume.
+ * model a big start-up, to check many concurrent answers) run WORK(n) of them: n, or n
+ * divided by WORK_DIVISOR=N for a debug kernel, where under TCG each lookup costs about
+ * ten times as much (cache.warm_remount_immutable_zero_rpcs: 43 s on trixie's kernel,
+ * 428 s on the debug kernel). Every path still runs, and each assertion is made for the
+ * scaled volume. A race against sysfs writes is not scaled: there the race is the point.
  */
 #ifndef RECALLFS_WORK_DIVISOR
 #define RECALLFS_WORK_DIVISOR 1

@@ -11,10 +11,10 @@
 # journal-across-reboot test (cache_reboot_test) with its journal on an ext4 disk image;
 # a short second boot with the same image runs phase 2 ("SUITE reboot: ..." lines).
 # trixie-debug is the trixie folder booted with the debug kernel debug-kernel.sh builds
-# (KASAN, lockdep, kmemleak, ...), cached; named with others, the first suite runs alone
-# with two vCPUs if that kernel is cached, else the kernel is built first, and the debug
-# guest then runs beside the other suites (one vCPU each); its lines come at the end. Its
-# guest also checks that kmemleak finds nothing after rmmod.
+# (KASAN, lockdep, kmemleak, ...), cached. Named with two others or more (the default),
+# the first suite runs alone with two vCPUs if that kernel is cached, else the kernel is
+# built first, and the debug guest then runs beside the other suites (one vCPU each); its
+# lines come at the end. Its guest also checks that kmemleak finds nothing after rmmod.
 # Output: one line per test ("SUITE: ok NAME", "SUITE nfs3: not ok 4 NAME", ...), one
 # summary line per suite, and as the last line "N passed, N failed". Exit 1 on failure.
 #
@@ -340,8 +340,8 @@ check_kernel_log() { # check_kernel_log SUITE CONSOLE
 boot_vm() { # boot_vm LABEL ROOT KVER CONSOLE RESULTS TIMEOUT GUEST_ARG...
 	local lab=$1 root=$2 kver=$3 console=$4 res=$5 vm_timeout=$6
 	shift 6
-	local vm=(env VMRUN_MEM="$vm_mem" VMRUN_CPUS="$vm_cpus" VMRUN_APPEND="$vm_append"
-		VMRUN_RESULTS="$res" "$here/vmrun.sh" "$root" "$kver")
+	local vm=(env VMRUN_MEM="$vm_mem" VMRUN_CPUS="$vm_cpus" VMRUN_RESULTS="$res"
+		VMRUN_APPEND="${VMRUN_APPEND:+$VMRUN_APPEND }$vm_append" "$here/vmrun.sh" "$root" "$kver")
 	: >"$res"
 	if [ "${RECALLFS_VERBOSE:-0}" = 1 ]; then
 		"${vm[@]}" "$src_in/selftests/vm/guest.sh" "$vm_timeout" "$@" 2>&1 | tee "$console"
@@ -425,9 +425,10 @@ run_suite() { # run_suite SUITE
 			return
 		fi
 		vm_mem=3072 # KASAN's shadow takes an eighth
-		# Its ACPI interpreter runs the PCI routing method (_PRT) of QEMU's tables so
-		# slowly that the method's loop hits ACPICA's 30 s limit: 35 s of boot spent, and
-		# the routing lost anyway (AE_AML_LOOP_TIMEOUT). The BIOS's table does it at once.
+		# Its ACPI interpreter, instrumented by KASAN and lockdep, runs the PCI routing
+		# method (_PRT) of QEMU's tables so slowly under TCG that the method's loop hits
+		# ACPICA's 30 s limit: 35 s of boot spent, and the routing lost anyway
+		# (AE_AML_LOOP_TIMEOUT). pci=noacpi takes the BIOS's routing table instead.
 		vm_append=pci=noacpi
 		src_in+=-debug ksft_in+=-debug
 		# Every selftest, over NFSv3 only: the checkers make each one several times

@@ -17,11 +17,12 @@ packages=(linux-source-6.12 flex bison bc libelf-dev libssl-dev cpio)
 say() { echo "debug-kernel: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-# The cache key: the linux-source version installed in ROOT and the config fragment.
+# The cache key: the linux-source version installed in ROOT and the fragment's settings
+# (its comments change no kernel, so they do not rebuild one).
 build_key() { # build_key ROOT
 	local srcver
 	srcver=$(chroot "$1" dpkg-query -W -f '${Version}' "${packages[0]}" 2>/dev/null) || return 1
-	{ echo "$srcver"; cat "$frag"; } | sha256sum | cut -c1-16
+	{ echo "$srcver"; grep -E '^(CONFIG_|# CONFIG_.* is not set$)' "$frag"; } | sha256sum | cut -c1-16
 }
 
 if [ "${1:-}" = --cached ]; then
@@ -86,7 +87,8 @@ mkdir -p "$cache/logs"
 		in_chroot make -C "$dir" olddefconfig
 } >"$log" 2>&1 || die "configuration failed; see $log"
 
-# merge_config.sh only warns when an option does not survive its dependencies.
+# merge_config.sh only warns when an option does not survive its dependencies. An option
+# turned off must exist (a misspelt one is never set, and would pass), and be off.
 missing=0
 while IFS= read -r line; do
 	case $line in
@@ -94,6 +96,8 @@ while IFS= read -r line; do
 	"# CONFIG_"*" is not set")
 		opt=${line#\# }
 		opt=${opt%% *}
+		grep -rqx --include='Kconfig*' "\(menu\)\?config ${opt#CONFIG_}" "$root$dir" ||
+			{ say "no such option: $opt"; missing=1; }
 		! grep -q "^$opt=" "$root$dir/.config" || { say "still set: $opt"; missing=1; }
 		;;
 	esac
