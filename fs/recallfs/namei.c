@@ -324,25 +324,25 @@ void recallfs_record_root_attr(struct dentry *root)
 	ri->acl_state = RECALLFS_ACL_NONE;
 }
 
-/* Record what the lower filesystem answered for @dentry in @parent. */
-static void recallfs_record_lookup(struct recallfs_sb_info *sbi, struct dentry *parent,
-				   struct dentry *lower_parent, struct dentry *dentry,
-				   struct dentry *lower)
+/*
+ * Record in @dir what the lower filesystem answered for @dentry. @dir was
+ * taken before the lower was asked: if an invalidation killed it since, the
+ * answer may be older than the invalidation, and recallfs_entry_add() refuses
+ * a dead directory.
+ */
+static void recallfs_record_lookup(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+				   struct dentry *dentry, struct dentry *lower)
 {
 	struct recallfs_record rec = {
 		.type = RECALLFS_REC_ENTRY,
 		.name = (const char *)dentry->d_name.name,
 		.name_len = dentry->d_name.len,
 	};
-	struct recallfs_dir *dir;
 	struct kstat stat;
 
-	dir = recallfs_dir_to_record(sbi, parent, lower_parent);
-	if (!dir)
-		return;
 	if (d_really_is_positive(lower)) {
 		if (recallfs_lower_kstat(sbi, lower, &stat, AT_STATX_DONT_SYNC))
-			goto out;
+			return;
 		rec.flags = RECALLFS_ENTRY_POSITIVE;
 		recallfs_attr_from_kstat(&rec.attr, &stat);
 	}
@@ -350,8 +350,6 @@ static void recallfs_record_lookup(struct recallfs_sb_info *sbi, struct dentry *
 	rec.dir_len = dir->path_len;
 	if (!recallfs_entry_add(sbi, dir, &rec, true))
 		dentry->d_time = dir->gen;
-out:
-	recallfs_dir_put(dir);
 }
 
 /* Should a readdir from the start record the directory's complete listing? */
@@ -512,27 +510,37 @@ static struct dentry *recallfs_lookup_lower(struct recallfs_sb_info *sbi,
 					    struct dentry *parent, struct dentry *dentry)
 {
 	struct dentry *lower_parent, *lower;
+	struct recallfs_dir *dir = NULL;
 	struct inode *inode = NULL;
 
 	lower_parent = recallfs_lower_bind(parent);
 	if (IS_ERR(lower_parent))
 		return ERR_CAST(lower_parent);
+	/* The state to record into, taken before the lower answers (recallfs_record_lookup). */
+	if (recallfs_mode(sbi) != RECALLFS_MODE_OFF)
+		dir = recallfs_dir_to_record(sbi, parent, lower_parent);
 	lower = recallfs_lookup_one(lower_parent, &dentry->d_name);
 	recallfs_count(sbi, RECALLFS_LOWER_LOOKUPS);
-	if (IS_ERR(lower))
-		return ERR_CAST(lower);
-
+	if (IS_ERR(lower)) {
+		inode = ERR_CAST(lower);
+		goto out;
+	}
 	if (d_really_is_positive(lower)) {
 		inode = recallfs_iget(dentry->d_sb, d_inode(lower));
 		if (IS_ERR(inode)) {
 			dput(lower);
-			return ERR_CAST(inode);
+			goto out;
 		}
 	}
 	/* Set before the dentry is hashed; d_release drops the reference. */
 	dentry->d_fsdata = lower;
-	if (recallfs_mode(sbi) != RECALLFS_MODE_OFF)
-		recallfs_record_lookup(sbi, parent, lower_parent, dentry, lower);
+	if (dir)
+		recallfs_record_lookup(sbi, dir, dentry, lower);
+out:
+	if (dir)
+		recallfs_dir_put(dir);
+	if (IS_ERR(inode))
+		return ERR_CAST(inode);
 	return d_splice_alias(inode, dentry);
 }
 
