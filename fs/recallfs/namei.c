@@ -537,8 +537,7 @@ static struct dentry *recallfs_lookup_lower(struct recallfs_sb_info *sbi,
 	if (dir)
 		recallfs_record_lookup(sbi, dir, dentry, lower);
 out:
-	if (dir)
-		recallfs_dir_put(dir);
+	recallfs_dir_put(dir);
 	if (IS_ERR(inode))
 		return ERR_CAST(inode);
 	return d_splice_alias(inode, dentry);
