@@ -92,7 +92,7 @@ static int recallfs_iterate_all(struct file *dir, struct recallfs_listing_ctx *l
  * Read the whole lower directory once, through a file of its own, so that a
  * complete listing can be recorded whatever the caller's buffer size. The
  * lower directory's stamp is sampled before and after: a listing that a
- * change may have cut is not recorded.
+ * change may have cut is not recorded, nor one an invalidation raced.
  */
 static void recallfs_read_listing(struct file *file)
 {
@@ -101,9 +101,11 @@ static void recallfs_read_listing(struct file *file)
 		.ctx.actor = recallfs_listing_actor,
 		.listing.size = RECALLFS_LISTING_START,
 	};
+	struct recallfs_learning learning;
 	struct recallfs_stamp before;
 	struct file *again;
 
+	recallfs_learning_start(RECALLFS_SB(file_inode(file)->i_sb), &learning);
 	if (recallfs_listing_stamp(file_dentry(file), &before))
 		return;
 	again = dentry_open(&lower->f_path, O_RDONLY | O_DIRECTORY, file->f_cred);
@@ -112,7 +114,7 @@ static void recallfs_read_listing(struct file *file)
 	lc.listing.buf = kvmalloc(lc.listing.size, GFP_KERNEL);
 	if (lc.listing.buf) {
 		if (!recallfs_iterate_all(again, &lc))
-			recallfs_record_listing(file_dentry(file), &lc.listing, &before);
+			recallfs_record_listing(file_dentry(file), &lc.listing, &before, &learning);
 		kvfree(lc.listing.buf);
 	}
 	fput(again);

@@ -30,7 +30,9 @@ struct recallfs_index {
 	atomic_long_t memory;
 	atomic_long_t entry_memory;	/* the part of memory that entries hold */
 	atomic_long_t evicted_unjournaled;	/* see recallfs_index_evicted_unjournaled() */
-	struct mutex invalidate_lock;	/* serializes whole-table walks */
+	struct mutex invalidate_lock;	/* serializes invalidations and whole-table walks */
+	/* Invalidations begun and ended, under invalidate_lock: odd while one runs. */
+	atomic_long_t invalidations;
 	spinlock_t lru_lock;		/* the queues; nests inside a directory's lock */
 	struct list_head probation;	/* oldest first */
 	struct list_head protected;	/* oldest first */
@@ -237,6 +239,45 @@ struct recallfs_dir *recallfs_dir_find(struct recallfs_sb_info *sbi,
 	return dir;
 }
 
+/*
+ * An answer is learned from the lower filesystem after @l was started, and
+ * recorded only if it is still current when it reaches the index (under the
+ * directory's lock): no invalidation began or ran meanwhile. The lower's
+ * answer may be older than an invalidation that ran beside it (its caches
+ * are dropped only at the invalidation's end), and a state recorded since
+ * must not hold it.
+ */
+void recallfs_learning_start(struct recallfs_sb_info *sbi, struct recallfs_learning *l)
+{
+	l->invalidations = atomic_long_read(&sbi->index->invalidations);
+	/* The lower is asked after this read (pairs with recallfs_invalidation_begin()). */
+	smp_rmb();
+}
+
+bool recallfs_learning_current(struct recallfs_sb_info *sbi, const struct recallfs_learning *l)
+{
+	/* After what was learned, and after the dead directory that led to a new state. */
+	smp_mb();
+	return !(l->invalidations & 1) &&
+	       atomic_long_read(&sbi->index->invalidations) == l->invalidations;
+}
+
+static void recallfs_invalidation_begin(struct recallfs_index *ix)
+{
+	mutex_lock(&ix->invalidate_lock);
+	atomic_long_inc(&ix->invalidations);
+	/* Odd before any effect: a lookup that sees one sees this too. */
+	smp_mb__after_atomic();
+}
+
+static void recallfs_invalidation_end(struct recallfs_index *ix)
+{
+	/* Even only after every effect, the lower's dropped caches included. */
+	smp_mb__before_atomic();
+	atomic_long_inc(&ix->invalidations);
+	mutex_unlock(&ix->invalidate_lock);
+}
+
 /* Take the stamp and file handle of a DIR record. */
 static void recallfs_dir_set_state(struct recallfs_dir *dir, const struct recallfs_record *state)
 {
@@ -402,15 +443,40 @@ static bool recallfs_entry_recorded(struct recallfs_sb_info *sbi, struct recallf
 }
 
 /*
- * Record @rec (an ENTRY) in @dir, replacing an older entry for the name, and
- * with @journal append it to the journal while @dir's lock orders it: before
- * any INVALIDATE of @dir (logged when @dir dies, under the same lock), so
- * that replay never applies an entry after its directory's invalidation.
+ * Journal @dir's state before its first record of this mount, so that the
+ * journal holds no state nothing was learned in (a failed lookup's), and the
+ * state comes after any INVALIDATE logged before the learning started.
+ * @dir's lock held.
+ */
+static void recallfs_dir_log_state(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
+{
+	struct recallfs_record rec;
+
+	if (dir->state_logged)
+		return;
+	recallfs_dir_to_state_record(dir, &rec);
+	recallfs_journal_log(sbi, &rec);
+	dir->state_logged = true;
+}
+
+/* May @learned reach live @dir now? @dir's lock held; no @learned: a replayed record. */
+static bool recallfs_dir_admits(struct recallfs_sb_info *sbi, const struct recallfs_dir *dir,
+				const struct recallfs_learning *learned)
+{
+	return !dir->dead && (!learned || recallfs_learning_current(sbi, learned));
+}
+
+/*
+ * Record @rec (an ENTRY) in @dir, replacing an older entry for the name.
+ * An entry @learned from the lower is journaled while @dir's lock orders it:
+ * before any INVALIDATE of @dir (logged when @dir dies, under the same lock),
+ * so that replay never applies an entry after its directory's invalidation.
  * Returns 0, or -ENOSPC when max_entries is reached (counted, not an error
- * for the caller), -ESTALE for a dead @dir.
+ * for the caller), -ESTALE for a dead @dir or an answer an invalidation
+ * raced (recallfs_learning_current()).
  */
 int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
-		       const struct recallfs_record *rec, bool journal)
+		       const struct recallfs_record *rec, const struct recallfs_learning *learned)
 {
 	struct recallfs_index *ix = sbi->index;
 	struct recallfs_entry *e, *old;
@@ -440,7 +506,7 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 		*recallfs_entry_attr(e) = rec->attr;
 
 	spin_lock(&dir->lock);
-	if (dir->dead) {
+	if (!recallfs_dir_admits(sbi, dir, learned)) {
 		err = -ESTALE;
 		goto out_unlock;
 	}
@@ -472,8 +538,10 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 		e = NULL;
 	}
 out_log:
-	if (!err && journal)
+	if (!err && learned) {
+		recallfs_dir_log_state(sbi, dir);
 		recallfs_journal_log(sbi, rec);
+	}
 out_unlock:
 	spin_unlock(&dir->lock);
 	kfree(e);
@@ -660,7 +728,8 @@ static bool recallfs_path_in_tree(const struct recallfs_dir *dir, const char *to
 /*
  * Kill every directory at or below @path: first gather them (referenced) in
  * one walk of the table, then kill them outside it, yielding the CPU between
- * directories. Directories recorded while this runs are new and stay.
+ * directories. Directories recorded while this runs are new and stay (and
+ * hold nothing learned meanwhile). Caller holds invalidate_lock.
  */
 static void recallfs_kill_tree(struct recallfs_sb_info *sbi, const char *path, u32 len,
 			       bool refresh)
@@ -669,7 +738,7 @@ static void recallfs_kill_tree(struct recallfs_sb_info *sbi, const char *path, u
 	struct recallfs_dir *dir, *next;
 	LIST_HEAD(victims);
 
-	mutex_lock(&sbi->index->invalidate_lock);
+	lockdep_assert_held(&sbi->index->invalidate_lock);
 	rhashtable_walk_enter(&sbi->index->dirs, &iter);
 	rhashtable_walk_start(&iter);
 	while ((dir = rhashtable_walk_next(&iter)) != NULL) {
@@ -692,7 +761,6 @@ static void recallfs_kill_tree(struct recallfs_sb_info *sbi, const char *path, u
 		recallfs_dir_put(dir);
 		cond_resched();
 	}
-	mutex_unlock(&sbi->index->invalidate_lock);
 }
 
 /* Forget @path (and below, with @tree); with @refresh, also in the lower's caches. */
@@ -730,11 +798,18 @@ int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tre
 		len--;
 	rec.dir = path;
 	rec.dir_len = len;
+	/*
+	 * Lookups meanwhile answer, but record nothing, and their dentries are
+	 * stale at their next use (namei.c): the lower may have answered them
+	 * from the caches dropped at the end.
+	 */
+	recallfs_invalidation_begin(sbi->index);
 	recallfs_forget(sbi, path, len, tree, true);
 	recallfs_journal_log(sbi, &rec);
 	/* Dentries of dead directories fail d_revalidate; free the unused ones now. */
 	recallfs_prune_dcache(sbi->sb, path, len);
 	recallfs_prune_lower_dir(sbi, path, len);
+	recallfs_invalidation_end(sbi->index);
 	/*
 	 * Durable at once: a crash must not bring the forgotten entries back.
 	 * If it cannot be, the journal must not bring them back either, and
@@ -756,7 +831,7 @@ static int recallfs_apply_entry(struct recallfs_sb_info *sbi, const struct recal
 	dir = recallfs_dir_get(sbi, rec->dir, rec->dir_len, &none, &created);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir);
-	err = recallfs_entry_add(sbi, dir, rec, false);
+	err = recallfs_entry_add(sbi, dir, rec, NULL);
 	if (err && err != -ESTALE) {
 		/* A directory that lost an entry is not complete, whatever came before. */
 		spin_lock(&dir->lock);
@@ -780,6 +855,7 @@ static int recallfs_apply_dir(struct recallfs_sb_info *sbi, const struct recallf
 	spin_lock(&dir->lock);
 	recallfs_dir_set_state(dir, rec);
 	dir->complete = (rec->flags & RECALLFS_DIR_COMPLETE) && !dir->lost_entries;
+	dir->state_logged = true;	/* in the journal already */
 	spin_unlock(&dir->lock);
 	recallfs_dir_put(dir);
 	return 0;
@@ -793,8 +869,10 @@ int recallfs_index_apply(struct recallfs_sb_info *sbi, const struct recallfs_rec
 	case RECALLFS_REC_DIR:
 		return recallfs_apply_dir(sbi, rec);
 	case RECALLFS_REC_INVALIDATE:
+		mutex_lock(&sbi->index->invalidate_lock);
 		recallfs_forget(sbi, rec->dir, rec->dir_len, rec->flags & RECALLFS_INVALIDATE_TREE,
 				false);
+		mutex_unlock(&sbi->index->invalidate_lock);
 		return 0;
 	}
 	return -EINVAL;
@@ -840,18 +918,20 @@ void recallfs_dir_begin_listing(struct recallfs_dir *dir)
 	spin_unlock(&dir->lock);
 }
 
-bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
+bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+			       const struct recallfs_learning *learned)
 {
 	struct recallfs_record rec;
 	bool complete;
 
 	spin_lock(&dir->lock);
-	complete = !dir->dead && !dir->lost_entries;
+	complete = recallfs_dir_admits(sbi, dir, learned) && !dir->lost_entries;
 	if (complete) {
 		WRITE_ONCE(dir->complete, true);
 		/* Under the lock: never after the directory's INVALIDATE. */
 		recallfs_dir_to_state_record(dir, &rec);
 		recallfs_journal_log(sbi, &rec);
+		dir->state_logged = true;
 	}
 	spin_unlock(&dir->lock);
 	return complete;

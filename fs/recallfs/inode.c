@@ -227,6 +227,7 @@ int recallfs_setattr(RECALLFS_IDMAP_PARAM struct dentry *dentry, struct iattr *a
 static const char *recallfs_get_link(struct dentry *dentry, struct inode *inode,
 				     struct delayed_call *done)
 {
+	struct recallfs_learning learning;
 	struct dentry *lower;
 	const char *link;
 	char *copy;
@@ -234,13 +235,14 @@ static const char *recallfs_get_link(struct dentry *dentry, struct inode *inode,
 	/* The lower filesystem may sleep to read the target: not in RCU walk. */
 	if (!dentry)
 		return ERR_PTR(-ECHILD);
+	recallfs_learning_start(RECALLFS_SB(inode->i_sb), &learning);
 	lower = recallfs_lower_bind(dentry);
 	if (IS_ERR(lower))
 		return ERR_CAST(lower);
 	link = vfs_get_link(lower, done);
 	if (IS_ERR(link))
 		return link;
-	recallfs_record_link(dentry, link);
+	recallfs_record_link(dentry, d_inode(lower), link, &learning);
 	copy = kstrdup(link, GFP_KERNEL);
 	if (copy && cmpxchg(&inode->i_link, NULL, copy))
 		kfree(copy);

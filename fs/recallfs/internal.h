@@ -63,6 +63,7 @@ struct recallfs_counters {
 struct recallfs_index;		/* index.c */
 struct recallfs_journal;	/* journal.c */
 struct recallfs_listing;	/* dir.c */
+struct recallfs_learning;	/* index.c */
 
 /* Per superblock. */
 struct recallfs_sb_info {
@@ -118,6 +119,7 @@ struct recallfs_dir {
 	bool complete;
 	bool kill_queued;		/* on a kill list; under invalidate_lock */
 	bool lost_entries;		/* an entry was not admitted: never complete */
+	bool state_logged;		/* its DIR record is in the journal */
 	unsigned long gen;		/* unique, non-zero: dentries answered from it carry it */
 	struct list_head kill_link;
 	struct recallfs_stamp stamp;
@@ -210,10 +212,23 @@ struct recallfs_inode {
  * the index did not answer.
  */
 #define RECALLFS_DENTRY_USED	1UL
+/*
+ * d_time of a dentry the lower answered while an invalidation ran (and whose
+ * answer was not recorded): stale at its next use. No generation is 0, so no
+ * indexed dentry has this value.
+ */
+#define RECALLFS_DENTRY_RACED	RECALLFS_DENTRY_USED
+
+static inline bool recallfs_dentry_raced(const struct dentry *dentry)
+{
+	return READ_ONCE(dentry->d_time) == RECALLFS_DENTRY_RACED;
+}
 
 static inline bool recallfs_dentry_indexed(const struct dentry *dentry)
 {
-	return READ_ONCE(dentry->d_time) != 0;
+	unsigned long t = READ_ONCE(dentry->d_time);
+
+	return t && t != RECALLFS_DENTRY_RACED;
 }
 
 static inline unsigned long recallfs_dentry_gen(const struct dentry *dentry)
@@ -290,13 +305,16 @@ int recallfs_trust_permission(struct inode *inode, int mask);
 
 /* namei.c */
 extern const struct inode_operations recallfs_dir_iops;
-void recallfs_record_mode_only(struct dentry *dentry);
-void recallfs_record_link(struct dentry *dentry, const char *link);
+void recallfs_record_mode_only(struct dentry *dentry, struct inode *lower,
+			       const struct recallfs_learning *learned);
+void recallfs_record_link(struct dentry *dentry, struct inode *lower, const char *link,
+			  const struct recallfs_learning *learned);
 void recallfs_record_root_attr(struct dentry *root);
 bool recallfs_listing_wanted(struct dentry *dir_dentry);
 int recallfs_listing_stamp(struct dentry *dir_dentry, struct recallfs_stamp *stamp);
 void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing,
-			     const struct recallfs_stamp *before);
+			     const struct recallfs_stamp *before,
+			     const struct recallfs_learning *learned);
 void recallfs_prune_dcache(struct super_block *sb, const char *path, u32 len);
 extern const struct dentry_operations recallfs_dentry_ops;
 
@@ -353,8 +371,18 @@ void recallfs_dir_forget(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
 struct recallfs_entry *recallfs_entry_find(struct recallfs_sb_info *sbi,
 					   const struct recallfs_dir *dir,
 					   const char *name, u32 len);
+/*
+ * An answer being learned from the lower filesystem: started before the
+ * lower is asked, it reaches the index only if no invalidation ran since.
+ */
+struct recallfs_learning {
+	unsigned long invalidations;	/* the index's count when it started */
+};
+void recallfs_learning_start(struct recallfs_sb_info *sbi, struct recallfs_learning *l);
+bool recallfs_learning_current(struct recallfs_sb_info *sbi, const struct recallfs_learning *l);
+/* Add an entry, journaled if @learned (NULL: replayed from the journal). */
 int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
-		       const struct recallfs_record *rec, bool journal);
+		       const struct recallfs_record *rec, const struct recallfs_learning *learned);
 /* @e answered again (caller holds rcu_read_lock()): keep it over entries used once. */
 static inline void recallfs_entry_used(struct recallfs_entry *e)
 {
@@ -369,7 +397,8 @@ void recallfs_index_journal_caught_up(struct recallfs_sb_info *sbi, unsigned lon
 /* A full listing of @dir is about to be recorded: entries lost before do not count. */
 void recallfs_dir_begin_listing(struct recallfs_dir *dir);
 /* Mark @dir complete, journaling its state in order; false if it is dead or lost entries. */
-bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir *dir);
+bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+			       const struct recallfs_learning *learned);
 void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_record *rec);
 void recallfs_dir_to_state_record(const struct recallfs_dir *dir, struct recallfs_record *rec);
 int recallfs_index_create(struct recallfs_sb_info *sbi);

@@ -268,23 +268,31 @@ static struct dentry *recallfs_lookup_indexed(struct recallfs_sb_info *sbi,
 	return res;
 }
 
-/* The index directory to record results of directory @parent in, or NULL. */
+/*
+ * The index directory to record results of directory @parent in, or NULL.
+ * None is created for an answer an invalidation raced: it would hold a stamp
+ * older than the invalidation. Its DIR record is journaled with its first
+ * entry (recallfs_entry_add()).
+ */
 static struct recallfs_dir *recallfs_dir_to_record(struct recallfs_sb_info *sbi,
 						   struct dentry *parent,
-						   struct dentry *lower_parent)
+						   struct dentry *lower_parent,
+						   const struct recallfs_learning *learned)
 {
 	struct recallfs_inode *ri = RECALLFS_I(d_inode(parent));
 	struct recallfs_record rec = { .type = RECALLFS_REC_DIR };
 	u32 fh[RECALLFS_FH_MAX / 4];
 	struct recallfs_dir *dir;
 	struct kstat stat;
-	bool created = false;
+	bool created;
 
 	if (READ_ONCE(ri->uncacheable))
 		return NULL;
 	dir = recallfs_dir_of(parent, NULL, NULL);
 	if (dir)
 		return IS_ERR(dir) ? NULL : dir;
+	if (!recallfs_learning_current(sbi, learned))
+		return NULL;
 	if (recallfs_lower_kstat(sbi, lower_parent, &stat, AT_STATX_DONT_SYNC))
 		return NULL;
 	if (!recallfs_dir_cacheable(lower_parent, &stat)) {
@@ -296,14 +304,7 @@ static struct recallfs_dir *recallfs_dir_to_record(struct recallfs_sb_info *sbi,
 	rec.flags = recallfs_dir_rec_flags(0, &rec.stamp);
 	recallfs_encode_dir_handle(lower_parent, &rec, fh);
 	dir = recallfs_dir_of(parent, &rec, &created);
-	if (IS_ERR_OR_NULL(dir))
-		return NULL;
-	if (created) {
-		rec.dir = dir->path;
-		rec.dir_len = dir->path_len;
-		recallfs_journal_log(sbi, &rec);
-	}
-	return dir;
+	return IS_ERR(dir) ? NULL : dir;
 }
 
 /*
@@ -326,12 +327,13 @@ void recallfs_record_root_attr(struct dentry *root)
 
 /*
  * Record in @dir what the lower filesystem answered for @dentry. @dir was
- * taken before the lower was asked: if an invalidation killed it since, the
- * answer may be older than the invalidation, and recallfs_entry_add() refuses
- * a dead directory.
+ * taken before the lower was asked: if an invalidation killed it or ran
+ * since, the answer may be older than the invalidation, and
+ * recallfs_entry_add() refuses it with -ESTALE.
  */
-static void recallfs_record_lookup(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
-				   struct dentry *dentry, struct dentry *lower)
+static int recallfs_record_lookup(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+				  struct dentry *dentry, struct dentry *lower,
+				  const struct recallfs_learning *learned)
 {
 	struct recallfs_record rec = {
 		.type = RECALLFS_REC_ENTRY,
@@ -339,17 +341,21 @@ static void recallfs_record_lookup(struct recallfs_sb_info *sbi, struct recallfs
 		.name_len = dentry->d_name.len,
 	};
 	struct kstat stat;
+	int err;
 
 	if (d_really_is_positive(lower)) {
-		if (recallfs_lower_kstat(sbi, lower, &stat, AT_STATX_DONT_SYNC))
-			return;
+		err = recallfs_lower_kstat(sbi, lower, &stat, AT_STATX_DONT_SYNC);
+		if (err)
+			return err;
 		rec.flags = RECALLFS_ENTRY_POSITIVE;
 		recallfs_attr_from_kstat(&rec.attr, &stat);
 	}
 	rec.dir = dir->path;
 	rec.dir_len = dir->path_len;
-	if (!recallfs_entry_add(sbi, dir, &rec, true))
+	err = recallfs_entry_add(sbi, dir, &rec, learned);
+	if (!err)
 		dentry->d_time = dir->gen;
+	return err;
 }
 
 /* Should a readdir from the start record the directory's complete listing? */
@@ -372,7 +378,8 @@ bool recallfs_listing_wanted(struct dentry *dir_dentry)
 
 /* Record one listed name, unless the index already knows it exists. */
 static int recallfs_record_listed(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
-				  const struct recallfs_listed_name *n)
+				  const struct recallfs_listed_name *n,
+				  const struct recallfs_learning *learned)
 {
 	struct recallfs_record rec = {
 		.type = RECALLFS_REC_ENTRY,
@@ -391,7 +398,7 @@ static int recallfs_record_listed(struct recallfs_sb_info *sbi, struct recallfs_
 	rcu_read_unlock();
 	if (known)
 		return 0;
-	return recallfs_entry_add(sbi, dir, &rec, true);
+	return recallfs_entry_add(sbi, dir, &rec, learned);
 }
 
 /* The lower directory's change stamp as the lower filesystem has it now (forced). */
@@ -414,10 +421,12 @@ int recallfs_listing_stamp(struct dentry *dir_dentry, struct recallfs_stamp *sta
  * Record a complete listing of directory @dir_dentry: every listed name exists,
  * and any other name does not (while the directory's entries are trusted).
  * Only when the directory's stamp was @before when the listing started, is
- * still, and is the one its recorded entries were taken under.
+ * still, and is the one its recorded entries were taken under; and only if
+ * no invalidation ran since the listing was @learned.
  */
 void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing,
-			     const struct recallfs_stamp *before)
+			     const struct recallfs_stamp *before,
+			     const struct recallfs_learning *learned)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dir_dentry->d_sb);
 	const struct recallfs_listed_name *n;
@@ -427,7 +436,7 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 
 	if (recallfs_listing_stamp(dir_dentry, &after) || !recallfs_stamp_equal(before, &after))
 		return;
-	dir = recallfs_dir_to_record(sbi, dir_dentry, recallfs_lower_dentry(dir_dentry));
+	dir = recallfs_dir_to_record(sbi, dir_dentry, recallfs_lower_dentry(dir_dentry), learned);
 	if (!dir)
 		return;
 	if (!recallfs_stamp_equal(&dir->stamp, before)) {
@@ -445,21 +454,31 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 	for (off = 0; off < listing->used;
 	     off += ALIGN(sizeof(*n) + n->len + 1, sizeof(u32))) {
 		n = (const struct recallfs_listed_name *)(listing->buf + off);
-		if (recallfs_record_listed(sbi, dir, n))
+		if (recallfs_record_listed(sbi, dir, n, learned))
 			goto out;	/* a listing cut short is not complete */
 		recallfs_journal_make_room(sbi);
 	}
-	recallfs_dir_set_complete(sbi, dir);
+	recallfs_dir_set_complete(sbi, dir, learned);
 out:
 	recallfs_dir_put(dir);
 }
 
+/* Is positive entry @e a record of @lower (same type and inode number)? */
+static bool recallfs_entry_is_of(const struct recallfs_entry *e, const struct inode *lower)
+{
+	const struct recallfs_attr *attr = recallfs_entry_attr(e);
+
+	return attr->ino == lower->i_ino && !((attr->mode ^ lower->i_mode) & S_IFMT);
+}
+
 /*
- * Add to the recorded positive entry of @dentry what was learned from its
- * lower object later: a symlink's target (@link), or entry @flags. Entries
- * with a recorded target are left alone.
+ * Add to the recorded positive entry of @dentry what was @learned from its
+ * lower object @lower later: a symlink's target (@link), or entry @flags.
+ * Only to a record of @lower itself: since an invalidation the name's entry
+ * may be another object's. Entries with a recorded target are left alone.
  */
-static void recallfs_update_entry(struct dentry *dentry, const char *link, u16 flags)
+static void recallfs_update_entry(struct dentry *dentry, struct inode *lower, const char *link,
+				  u16 flags, const struct recallfs_learning *learned)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
 	struct dentry *parent = dget_parent(dentry);
@@ -476,7 +495,7 @@ static void recallfs_update_entry(struct dentry *dentry, const char *link, u16 f
 	rcu_read_lock();
 	e = recallfs_entry_find(sbi, dir, (const char *)dentry->d_name.name, dentry->d_name.len);
 	if (e && (e->flags & RECALLFS_ENTRY_POSITIVE) && !e->link_len &&
-	    (link || (e->flags & flags) != flags)) {
+	    recallfs_entry_is_of(e, lower) && (link || (e->flags & flags) != flags)) {
 		recallfs_entry_to_record(e, &rec);
 		update = true;
 	}
@@ -487,38 +506,64 @@ static void recallfs_update_entry(struct dentry *dentry, const char *link, u16 f
 		rec.flags |= flags;
 		rec.link = link;
 		rec.link_len = link ? strlen(link) : 0;
-		recallfs_entry_add(sbi, dir, &rec, true);
+		recallfs_entry_add(sbi, dir, &rec, learned);
 	}
 	recallfs_dir_put(dir);
 out:
 	dput(parent);
 }
 
-/* Remember a symlink's target, read from the lower filesystem, in the index. */
-void recallfs_record_link(struct dentry *dentry, const char *link)
+/* Remember a symlink's target, read from @lower, in the index. */
+void recallfs_record_link(struct dentry *dentry, struct inode *lower, const char *link,
+			  const struct recallfs_learning *learned)
 {
-	recallfs_update_entry(dentry, link, 0);
+	recallfs_update_entry(dentry, lower, link, 0, learned);
 }
 
-/* Remember that @dentry's lower object has no ACL beyond its mode bits. */
-void recallfs_record_mode_only(struct dentry *dentry)
+/* Remember that @dentry's lower object @lower has no ACL beyond its mode bits. */
+void recallfs_record_mode_only(struct dentry *dentry, struct inode *lower,
+			       const struct recallfs_learning *learned)
 {
-	recallfs_update_entry(dentry, NULL, RECALLFS_ENTRY_MODE_ONLY);
+	recallfs_update_entry(dentry, lower, NULL, RECALLFS_ENTRY_MODE_ONLY, learned);
+}
+
+/*
+ * Record what the lower answered for @dentry in @dir (if any). An answer an
+ * invalidation raced is not recorded, and its dentry is stale at its next
+ * use: after the invalidation the name must be asked again.
+ */
+static void recallfs_note_lookup(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+				 struct dentry *dentry, struct dentry *lower,
+				 const struct recallfs_learning *learned)
+{
+	bool recorded = false;
+	int err = 0;
+
+	if (dir) {
+		err = recallfs_record_lookup(sbi, dir, dentry, lower, learned);
+		recorded = !err;
+	}
+	if (!recorded && (err == -ESTALE || !recallfs_learning_current(sbi, learned)))
+		dentry->d_time = RECALLFS_DENTRY_RACED;
 }
 
 static struct dentry *recallfs_lookup_lower(struct recallfs_sb_info *sbi,
 					    struct dentry *parent, struct dentry *dentry)
 {
 	struct dentry *lower_parent, *lower;
+	struct recallfs_learning learning;
 	struct recallfs_dir *dir = NULL;
 	struct inode *inode = NULL;
+	bool recording;
 
 	lower_parent = recallfs_lower_bind(parent);
 	if (IS_ERR(lower_parent))
 		return ERR_CAST(lower_parent);
-	/* The state to record into, taken before the lower answers (recallfs_record_lookup). */
-	if (recallfs_mode(sbi) != RECALLFS_MODE_OFF)
-		dir = recallfs_dir_to_record(sbi, parent, lower_parent);
+	/* Started, and the state to record into taken, before the lower answers. */
+	recallfs_learning_start(sbi, &learning);
+	recording = recallfs_mode(sbi) != RECALLFS_MODE_OFF;
+	if (recording)
+		dir = recallfs_dir_to_record(sbi, parent, lower_parent, &learning);
 	lower = recallfs_lookup_one(lower_parent, &dentry->d_name);
 	recallfs_count(sbi, RECALLFS_LOWER_LOOKUPS);
 	if (IS_ERR(lower)) {
@@ -534,8 +579,8 @@ static struct dentry *recallfs_lookup_lower(struct recallfs_sb_info *sbi,
 	}
 	/* Set before the dentry is hashed; d_release drops the reference. */
 	dentry->d_fsdata = lower;
-	if (dir)
-		recallfs_record_lookup(sbi, dir, dentry, lower);
+	if (recording)
+		recallfs_note_lookup(sbi, dir, dentry, lower, &learning);
 out:
 	recallfs_dir_put(dir);
 	if (IS_ERR(inode))
@@ -713,11 +758,28 @@ static int recallfs_lower_changed(struct recallfs_sb_info *sbi, struct dentry *d
 	return 0;
 }
 
+/*
+ * @dentry's lower answer raced an invalidation: stale. A negative lower
+ * dentry goes too (the lower may keep trusting it: see
+ * recallfs_prune_lower_dir(), which it escaped while @dentry pinned it), so
+ * that the name is asked again below.
+ */
+static int recallfs_revalidate_raced(struct dentry *lower, unsigned int flags)
+{
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+	if (lower && d_really_is_negative(lower))
+		d_drop(lower);
+	return 0;
+}
+
 static int recallfs_d_revalidate(RECALLFS_D_REVALIDATE_PARAMS)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
 	struct dentry *lower = recallfs_lower_dentry(dentry);
 
+	if (recallfs_dentry_raced(dentry))
+		return recallfs_revalidate_raced(lower, flags);
 	if (lower && recallfs_lower_saw_change(dentry, lower))
 		return recallfs_lower_changed(sbi, dentry, flags);
 	if (recallfs_dentry_indexed(dentry) &&

@@ -174,18 +174,20 @@ static bool recallfs_indexed_search(struct inode *inode, int mask)
 static bool recallfs_learn_mode_only(struct inode *inode)
 {
 	struct recallfs_inode *ri = RECALLFS_I(inode);
+	struct recallfs_learning learning;
 	struct dentry *alias, *lower;
 	bool mode_only = false;
 
 	alias = d_find_alias(inode);
 	if (!alias)
 		return false;
+	recallfs_learning_start(RECALLFS_SB(inode->i_sb), &learning);
 	lower = recallfs_lower_bind(alias);
 	if (!IS_ERR(lower) && d_really_is_positive(lower)) {
 		mode_only = !recallfs_lower_acl_beyond_mode(lower);
 		WRITE_ONCE(ri->acl_state, mode_only ? RECALLFS_ACL_NONE : RECALLFS_ACL_BEYOND_MODE);
 		if (mode_only)
-			recallfs_record_mode_only(alias);
+			recallfs_record_mode_only(alias, d_inode(lower), &learning);
 	}
 	dput(alias);
 	return mode_only;

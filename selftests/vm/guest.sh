@@ -314,6 +314,8 @@ main() {
 	echo "guest: NFS ready at $(elapsed)s"
 	if [ "$dkms" = 1 ]; then step dkms-modprobe dkms_modprobe; fi
 	if [ "$kmemleak" = 1 ]; then step kmemleak-start kmemleak_start || kmemleak=0; fi
+	# lower_test's lower filesystem (built in on the debug kernel); without it that test fails.
+	modprobe -q fuse 2>/dev/null || true
 	step insmod load_recallfs || notests=1
 	if [ "$notests" = 0 ]; then
 		local t

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A FUSE server for the selftests, on the kernel's protocol (linux/fuse.h):
+ * see fuse_lower.h. One thread serves /dev/fuse and a control pipe; the
+ * tree, the counters and the held request are under one mutex.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fuse.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fuse_lower.h"
+
+#define FL_MAX_NODES	256
+#define FL_NAME_MAX	64
+#define FL_HOLD_MAX	8
+#define FL_MISSED_MAX	16
+#define FL_BUF_SIZE	(64 * 1024)
+#define FL_MAX_WRITE	(32 * 1024)
+/* As NFS with actimeo=3600: the client trusts what it was told for an hour. */
+#define FL_VALID_SECS	3600
+
+struct fl_node {
+	char name[FL_NAME_MAX];
+	uint64_t parent;	/* nodeid; the root's is itself */
+	mode_t mode;
+	bool hidden;		/* found by LOOKUP, never listed */
+	unsigned long change;	/* bumped when a child is added */
+	unsigned long lookups;	/* LOOKUPs of this name that found it */
+};
+
+struct fuse_lower {
+	char mnt[4096];
+	int dev;
+	int ctl[2];		/* control pipe: 'r' release, 'q' quit */
+	pthread_t thread;
+	bool thread_started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct fl_node nodes[FL_MAX_NODES];	/* nodeid = index + 1 */
+	unsigned int nr_nodes;
+	unsigned int readdir_batch;
+	struct fuse_lower_counts counts;
+	/* LOOKUPs that found nothing, by name (the first FL_MISSED_MAX names). */
+	char missed[FL_MISSED_MAX][FL_NAME_MAX];
+	unsigned long missed_count[FL_MISSED_MAX];
+	/* The GETATTR hold. */
+	uint64_t hold_nodes[FL_HOLD_MAX];
+	int hold_n;
+	unsigned int hold_pass;
+	int passed;		/* index in hold_nodes of the first answered */
+	int held;		/* index of the held one, or -1 */
+	uint64_t held_unique, held_node;
+	unsigned int proto_minor;
+};
+
+static struct fl_node *fl_node(struct fuse_lower *fl, uint64_t id)
+{
+	return id >= 1 && id <= fl->nr_nodes ? &fl->nodes[id - 1] : NULL;
+}
+
+static uint64_t fl_child(struct fuse_lower *fl, uint64_t parent, const char *name)
+{
+	for (unsigned int i = 1; i < fl->nr_nodes; i++)
+		if (fl->nodes[i].parent == parent && !strcmp(fl->nodes[i].name, name))
+			return i + 1;
+	return 0;
+}
+
+/* The nodeid of @path, 0 if none; caller holds the lock. */
+static uint64_t fl_resolve(struct fuse_lower *fl, const char *path)
+{
+	char buf[4096], *save, *name;
+	uint64_t id = 1;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (name = strtok_r(buf, "/", &save); name && id; name = strtok_r(NULL, "/", &save))
+		id = fl_child(fl, id, name);
+	return id;
+}
+
+static void fl_attr(struct fuse_lower *fl, uint64_t id, struct fuse_attr *a)
+{
+	const struct fl_node *n = fl_node(fl, id);
+
+	memset(a, 0, sizeof(*a));
+	a->ino = id;
+	a->mode = n->mode;
+	a->nlink = S_ISDIR(n->mode) ? 2 : 1;
+	a->blksize = 4096;
+	/* Each change is a new second: stamps differ whatever the clock. */
+	a->mtime = a->ctime = a->atime = 1000000 + n->change;
+}
+
+static void fl_reply(struct fuse_lower *fl, uint64_t unique, int error, const void *arg,
+		     size_t size)
+{
+	struct fuse_out_header out = {
+		.len = sizeof(out) + (error ? 0 : size),
+		.error = error,
+		.unique = unique,
+	};
+	struct iovec iov[2] = {
+		{ .iov_base = &out, .iov_len = sizeof(out) },
+		{ .iov_base = (void *)arg, .iov_len = error ? 0 : size },
+	};
+
+	/* ENOENT: the kernel gave up on the request (interrupted); nothing to do. */
+	if (writev(fl->dev, iov, 2) < 0 && errno != ENOENT)
+		fprintf(stderr, "# fuse_lower: reply to %llu: %s\n",
+			(unsigned long long)unique, strerror(errno));
+}
+
+static void fl_init(struct fuse_lower *fl, uint64_t unique, const struct fuse_init_in *in)
+{
+	struct fuse_init_out out = {
+		.major = FUSE_KERNEL_VERSION,
+		.minor = in->minor < FUSE_KERNEL_MINOR_VERSION ? in->minor :
+			 FUSE_KERNEL_MINOR_VERSION,
+		.max_readahead = in->max_readahead,
+		.max_write = FL_MAX_WRITE,
+		.max_background = 16,
+		.congestion_threshold = 12,
+		.time_gran = 1,
+	};
+
+	fl->proto_minor = out.minor;
+	fl_reply(fl, unique, 0, &out, sizeof(out));
+}
+
+static void fl_note_miss(struct fuse_lower *fl, const char *name)
+{
+	int i;
+
+	for (i = 0; i < FL_MISSED_MAX && fl->missed[i][0]; i++)
+		if (!strcmp(fl->missed[i], name))
+			break;
+	if (i == FL_MISSED_MAX)
+		return;
+	snprintf(fl->missed[i], FL_NAME_MAX, "%s", name);
+	fl->missed_count[i]++;
+}
+
+static void fl_lookup(struct fuse_lower *fl, const struct fuse_in_header *h, const char *name)
+{
+	struct fuse_entry_out out = {
+		.entry_valid = FL_VALID_SECS,
+		.attr_valid = FL_VALID_SECS,
+	};
+	uint64_t id = fl_child(fl, h->nodeid, name);
+
+	fl->counts.lookups++;
+	if (id) {
+		fl_node(fl, id)->lookups++;
+		out.nodeid = id;
+		out.generation = 1;
+		fl_attr(fl, id, &out.attr);
+	} else {
+		fl_note_miss(fl, name);	/* nodeid 0: a missing name, cached as one */
+	}
+	fl_reply(fl, h->unique, 0, &out, sizeof(out));
+}
+
+static void fl_answer_getattr(struct fuse_lower *fl, uint64_t unique, uint64_t id)
+{
+	struct fuse_attr_out out = { .attr_valid = FL_VALID_SECS };
+
+	fl_attr(fl, id, &out.attr);
+	fl_reply(fl, unique, 0, &out, sizeof(out));
+}
+
+static void fl_getattr(struct fuse_lower *fl, const struct fuse_in_header *h)
+{
+	fl->counts.getattrs++;
+	for (int i = 0; i < fl->hold_n && fl->held < 0; i++) {
+		if (fl->hold_nodes[i] != h->nodeid)
+			continue;
+		if (fl->hold_pass) {
+			fl->hold_pass--;
+			if (fl->passed < 0)
+				fl->passed = i;
+			break;
+		}
+		fl->held = i;
+		fl->held_unique = h->unique;
+		fl->held_node = h->nodeid;
+		fl->hold_n = 0;
+		pthread_cond_broadcast(&fl->cond);
+		return;
+	}
+	fl_answer_getattr(fl, h->unique, h->nodeid);
+}
+
+static void fl_readdir(struct fuse_lower *fl, const struct fuse_in_header *h,
+		       const struct fuse_read_in *in)
+{
+	char buf[FL_MAX_WRITE];
+	size_t used = 0, size = in->size < sizeof(buf) ? in->size : sizeof(buf);
+	unsigned int listed = 0, sent = 0;
+
+	fl->counts.readdirs++;
+	for (unsigned int i = 1; i < fl->nr_nodes; i++) {
+		const struct fl_node *n = &fl->nodes[i];
+		struct fuse_dirent *d = (struct fuse_dirent *)(buf + used);
+		size_t len;
+
+		if (n->parent != h->nodeid || n->hidden)
+			continue;
+		if (listed++ < in->offset)
+			continue;
+		len = FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + strlen(n->name));
+		if (used + len > size || (fl->readdir_batch && sent == fl->readdir_batch))
+			break;
+		memset(d, 0, len);
+		d->ino = i + 1;
+		d->off = listed;
+		d->namelen = strlen(n->name);
+		d->type = (n->mode & S_IFMT) >> 12;
+		memcpy(d->name, n->name, d->namelen);
+		used += len;
+		sent++;
+	}
+	fl_reply(fl, h->unique, 0, buf, used);
+}
+
+static void fl_handle(struct fuse_lower *fl, const char *req)
+{
+	const struct fuse_in_header *h = (const void *)req;
+	const void *arg = req + sizeof(*h);
+	struct fuse_open_out open_out = { .fh = 1 };
+
+	switch (h->opcode) {
+	case FUSE_INIT:
+		fl_init(fl, h->unique, arg);
+		break;
+	case FUSE_LOOKUP:
+		fl_lookup(fl, h, arg);
+		break;
+	case FUSE_GETATTR:
+		fl_getattr(fl, h);
+		break;
+	case FUSE_OPENDIR:
+		fl_reply(fl, h->unique, 0, &open_out, sizeof(open_out));
+		break;
+	case FUSE_READDIR:
+		fl_readdir(fl, h, arg);
+		break;
+	case FUSE_RELEASEDIR:
+		fl_reply(fl, h->unique, 0, NULL, 0);
+		break;
+	case FUSE_FORGET:
+	case FUSE_BATCH_FORGET:
+	case FUSE_INTERRUPT:
+		break;		/* no reply */
+	default:
+		/* ACCESS, GETXATTR, STATFS...: the kernel does without. */
+		fl_reply(fl, h->unique, -ENOSYS, NULL, 0);
+		break;
+	}
+}
+
+static void *fl_serve(void *arg)
+{
+	struct fuse_lower *fl = arg;
+	char *req = malloc(FL_BUF_SIZE);
+
+	while (req) {
+		struct pollfd p[2] = {
+			{ .fd = fl->dev, .events = POLLIN },
+			{ .fd = fl->ctl[0], .events = POLLIN },
+		};
+		ssize_t n;
+		char c;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents) {
+			if (read(fl->ctl[0], &c, 1) != 1 || c == 'q')
+				break;
+			pthread_mutex_lock(&fl->lock);
+			if (fl->held >= 0)
+				fl_answer_getattr(fl, fl->held_unique, fl->held_node);
+			fl->held = -1;
+			pthread_mutex_unlock(&fl->lock);
+		}
+		if (!p[0].revents)
+			continue;
+		if (p[0].revents & (POLLERR | POLLHUP))
+			break;
+		n = read(fl->dev, req, FL_BUF_SIZE);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == ENOENT))
+			continue;
+		if (n < (ssize_t)sizeof(struct fuse_in_header))
+			break;	/* ENODEV: unmounted */
+		pthread_mutex_lock(&fl->lock);
+		fl_handle(fl, req);
+		pthread_mutex_unlock(&fl->lock);
+	}
+	free(req);
+	return NULL;
+}
+
+struct fuse_lower *fuse_lower_start(const char *mnt)
+{
+	struct fuse_lower *fl = calloc(1, sizeof(*fl));
+	char opts[128];
+	int err;
+
+	if (!fl)
+		return NULL;
+	snprintf(fl->mnt, sizeof(fl->mnt), "%s", mnt);
+	fl->ctl[0] = fl->ctl[1] = -1;
+	fl->held = fl->passed = -1;
+	pthread_mutex_init(&fl->lock, NULL);
+	pthread_cond_init(&fl->cond, NULL);
+	fl->nodes[0] = (struct fl_node){ .parent = 1, .mode = S_IFDIR | 0755 };
+	fl->nr_nodes = 1;
+	fl->dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (fl->dev < 0 || pipe2(fl->ctl, O_CLOEXEC))
+		goto fail;
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40755,user_id=0,group_id=0,allow_other",
+		 fl->dev);
+	if (mount("fuse_lower", mnt, "fuse", MS_NOSUID | MS_NODEV, opts))
+		goto fail;
+	err = pthread_create(&fl->thread, NULL, fl_serve, fl);
+	if (err) {
+		umount2(mnt, MNT_DETACH);
+		errno = err;
+		goto fail;
+	}
+	fl->thread_started = true;
+	return fl;
+fail:
+	err = errno;
+	fuse_lower_stop(fl);
+	errno = err;
+	return NULL;
+}
+
+void fuse_lower_stop(struct fuse_lower *fl)
+{
+	if (!fl)
+		return;
+	if (fl->thread_started) {
+		fuse_lower_release(fl);
+		umount2(fl->mnt, MNT_DETACH);
+		if (write(fl->ctl[1], "q", 1) != 1)
+			fprintf(stderr, "# fuse_lower: stop: %s\n", strerror(errno));
+		pthread_join(fl->thread, NULL);
+	}
+	/* Closing the device ends the connection: nothing waits on us any more. */
+	if (fl->dev >= 0)
+		close(fl->dev);
+	if (fl->ctl[0] >= 0)
+		close(fl->ctl[0]);
+	if (fl->ctl[1] >= 0)
+		close(fl->ctl[1]);
+	pthread_cond_destroy(&fl->cond);
+	pthread_mutex_destroy(&fl->lock);
+	free(fl);
+}
+
+int fuse_lower_add(struct fuse_lower *fl, const char *path, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	char parent[4096];
+	uint64_t pid;
+	int err = 0;
+
+	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - path) : 0, path);
+	pthread_mutex_lock(&fl->lock);
+	pid = fl_resolve(fl, parent);
+	if (!pid || !S_ISDIR(fl_node(fl, pid)->mode))
+		err = ENOENT;
+	else if (fl_child(fl, pid, name))
+		err = EEXIST;
+	else if (fl->nr_nodes == FL_MAX_NODES || strlen(name) >= FL_NAME_MAX || !*name)
+		err = ENOSPC;
+	if (!err) {
+		struct fl_node *n = &fl->nodes[fl->nr_nodes++];
+
+		snprintf(n->name, sizeof(n->name), "%s", name);
+		n->parent = pid;
+		n->mode = mode;
+		fl_node(fl, pid)->change++;
+	}
+	pthread_mutex_unlock(&fl->lock);
+	return err;
+}
+
+int fuse_lower_hide(struct fuse_lower *fl, const char *path)
+{
+	uint64_t id;
+
+	pthread_mutex_lock(&fl->lock);
+	id = fl_resolve(fl, path);
+	if (id > 1)
+		fl_node(fl, id)->hidden = true;
+	pthread_mutex_unlock(&fl->lock);
+	return id > 1 ? 0 : ENOENT;
+}
+
+void fuse_lower_set_readdir_batch(struct fuse_lower *fl, unsigned int n)
+{
+	pthread_mutex_lock(&fl->lock);
+	fl->readdir_batch = n;
+	pthread_mutex_unlock(&fl->lock);
+}
+
+int fuse_lower_hold_getattr(struct fuse_lower *fl, const char *const paths[], int n,
+			    unsigned int pass)
+{
+	int err = 0;
+
+	if (n > FL_HOLD_MAX)
+		return EINVAL;
+	pthread_mutex_lock(&fl->lock);
+	for (int i = 0; i < n && !err; i++) {
+		fl->hold_nodes[i] = fl_resolve(fl, paths[i]);
+		if (!fl->hold_nodes[i])
+			err = ENOENT;
+	}
+	if (!err) {
+		fl->hold_n = n;
+		fl->hold_pass = pass;
+		fl->passed = -1;
+	}
+	pthread_mutex_unlock(&fl->lock);
+	return err;
+}
+
+int fuse_lower_wait_held(struct fuse_lower *fl, int timeout)
+{
+	struct timespec until;
+	int held;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout;
+	pthread_mutex_lock(&fl->lock);
+	while (fl->held < 0 &&
+	       pthread_cond_timedwait(&fl->cond, &fl->lock, &until) != ETIMEDOUT)
+		;
+	held = fl->held;
+	pthread_mutex_unlock(&fl->lock);
+	return held;
+}
+
+int fuse_lower_passed(struct fuse_lower *fl)
+{
+	int passed;
+
+	pthread_mutex_lock(&fl->lock);
+	passed = fl->passed;
+	pthread_mutex_unlock(&fl->lock);
+	return passed;
+}
+
+void fuse_lower_release(struct fuse_lower *fl)
+{
+	if (write(fl->ctl[1], "r", 1) != 1)
+		fprintf(stderr, "# fuse_lower: release: %s\n", strerror(errno));
+}
+
+void fuse_lower_counts(struct fuse_lower *fl, struct fuse_lower_counts *out)
+{
+	pthread_mutex_lock(&fl->lock);
+	*out = fl->counts;
+	pthread_mutex_unlock(&fl->lock);
+}
+
+unsigned long fuse_lower_lookups_of(struct fuse_lower *fl, const char *name)
+{
+	unsigned long n = 0;
+
+	pthread_mutex_lock(&fl->lock);
+	for (unsigned int i = 1; i < fl->nr_nodes; i++)
+		if (!strcmp(fl->nodes[i].name, name))
+			n += fl->nodes[i].lookups;
+	for (int i = 0; i < FL_MISSED_MAX; i++)
+		if (!strcmp(fl->missed[i], name))
+			n += fl->missed_count[i];
+	pthread_mutex_unlock(&fl->lock);
+	return n;
+}

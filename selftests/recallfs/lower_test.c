@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * recallfs selftests over a lower filesystem the test controls request by
+ * request (fuse_lower.c): what NFS cannot be made to do on cue. The lower
+ * caches like NFS with actimeo=3600: a missing name stays missing in the
+ * client until something makes it ask again.
+ *
+ * - An invalidation racing a lookup: the invalidation is held at a known
+ *   point (one of its forced GETATTRs is left unanswered), a lookup runs
+ *   there, and after the invalidation returns the server's truth must be
+ *   seen, now and after a remount.
+ * - Listings: a lower that returns one name per READDIR, and a name that is
+ *   found but never listed.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "util.h"
+#include "rig.h"
+#include "fuse_lower.h"
+
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT (120 * RECALLFS_TIME_SCALE)
+/* How long an invalidation may take to reach the GETATTR that is held. */
+#define HOLD_WAIT_SECS (30 * RECALLFS_TIME_SCALE)
+
+FIXTURE(lower) {
+	char base[PATH_MAX];	/* /tmp/lower_test.XXXXXX */
+	char fuse[PATH_MAX];	/* base/fuse: the lower */
+	char mnt[PATH_MAX];	/* base/mnt: recallfs */
+	char journal[PATH_MAX];
+	char name[64];
+	char data[3 * PATH_MAX];
+	struct fuse_lower *fl;
+	int kmsg;
+	int seq;
+};
+
+FIXTURE_SETUP(lower)
+{
+	int err;
+
+	self->kmsg = -1;
+	if (geteuid() != 0)
+		SKIP(return, "must run as root");
+	err = enter_private_ns();
+	ASSERT_EQ(0, err) TH_LOG("private mount namespace: %s", strerror(err));
+	xsnprintf(self->base, sizeof(self->base), "/tmp/lower_test.XXXXXX");
+	ASSERT_TRUE(mkdtemp(self->base) != NULL);
+	path_join(self->fuse, sizeof(self->fuse), self->base, "fuse");
+	path_join(self->mnt, sizeof(self->mnt), self->base, "mnt");
+	path_join(self->journal, sizeof(self->journal), self->base, "journal");
+	ASSERT_EQ(0, mkdir(self->fuse, 0755));
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+	self->fl = fuse_lower_start(self->fuse);
+	ASSERT_TRUE(self->fl != NULL) TH_LOG("FUSE lower at %s: %s", self->fuse, strerror(errno));
+	self->kmsg = kmsg_open_tail();
+}
+
+FIXTURE_TEARDOWN(lower)
+{
+	if (self->base[0])
+		while (!umount2(self->mnt, MNT_DETACH))
+			;
+	fuse_lower_stop(self->fl);
+	if (self->base[0])
+		remove_tree(self->base);
+	if (self->kmsg >= 0)
+		close(self->kmsg);
+}
+
+static int mount_recallfs(FIXTURE_DATA(lower) *self, const char *opts)
+{
+	xsnprintf(self->name, sizeof(self->name), "lt%d-%d", getpid(), ++self->seq);
+	xsnprintf(self->data, sizeof(self->data), "lowerdir=%s,journal=%s,name=%s%s",
+		  self->fuse, self->journal, self->name, opts);
+	return mount("none", self->mnt, "recallfs", 0, self->data) ? errno : 0;
+}
+
+#define MOUNT(opts) do { \
+	int _err = mount_recallfs(self, opts); \
+	ASSERT_EQ(0, _err) TH_LOG("mount -t recallfs -o %s: %s", self->data, strerror(_err)); \
+} while (0)
+
+#define UMOUNT() ASSERT_EQ(0, umount2(self->mnt, 0)) TH_LOG("umount: %s", strerror(errno))
+
+#define ADD(path, mode) do { \
+	int _err = fuse_lower_add(self->fl, path, mode); \
+	ASSERT_EQ(0, _err) TH_LOG("server: add %s: %s", path, strerror(_err)); \
+} while (0)
+
+#define EXPECT_KLOG_CLEAN() do { \
+	struct klog _k; \
+	klog_scan(self->kmsg, &_k); \
+	EXPECT_EQ(0U, _k.bad) TH_LOG("kernel log: %s", _k.first_bad); \
+} while (0)
+
+/* lstat() of mnt/rel through recallfs: 0 or errno. */
+static int stat_err(FIXTURE_DATA(lower) *self, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	path_join(path, sizeof(path), self->mnt, rel);
+	return lstat(path, &st) ? errno : 0;
+}
+
+/* lstat() of rel on the lower mount itself: 0 or errno. */
+static int lower_stat_err(FIXTURE_DATA(lower) *self, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	path_join(path, sizeof(path), self->fuse, rel);
+	return lstat(path, &st) ? errno : 0;
+}
+
+/* A sysfs write in a thread of its own: it is held inside the lower. */
+struct sysfs_writer {
+	pthread_t thread;
+	const char *name, *attr, *value;
+	int err;
+};
+
+static void *sysfs_writer_run(void *arg)
+{
+	struct sysfs_writer *w = arg;
+
+	w->err = sysfs_puts(w->name, w->attr, w->value);
+	return NULL;
+}
+
+/* The race's tree: t/a and t/b, each missing x, then given x by the server. */
+static void prime_missing_x(struct __test_metadata *_metadata, FIXTURE_DATA(lower) *self)
+{
+	ADD("t", S_IFDIR | 0755);
+	ADD("t/a", S_IFDIR | 0755);
+	ADD("t/b", S_IFDIR | 0755);
+	MOUNT(",immutable");
+	ASSERT_EQ(ENOENT, stat_err(self, "t/a/x"));
+	ASSERT_EQ(ENOENT, stat_err(self, "t/b/x"));
+	ADD("t/a/x", S_IFREG | 0644);
+	ADD("t/b/x", S_IFREG | 0644);
+	/*
+	 * The control: recorded missing, and the lower still trusts its own
+	 * "missing" (which is what an answer racing the invalidation can see).
+	 */
+	ASSERT_EQ(ENOENT, stat_err(self, "t/a/x"));
+	ASSERT_EQ(ENOENT, lower_stat_err(self, "t/a/x"));
+	ASSERT_EQ(ENOENT, lower_stat_err(self, "t/b/x"));
+	ASSERT_EQ(2UL, fuse_lower_lookups_of(self->fl, "x"))
+		TH_LOG("the missing x was asked again before any invalidation");
+}
+
+/*
+ * invalidate_tree of t forgets t, t/a and t/b one after the other, refreshing
+ * each subdirectory in the lower first. Held at the second subdirectory's
+ * refresh, the first is forgotten and the lower still has its old "missing";
+ * a lookup there must not record that, and after the write returns, both x
+ * are seen (the server has them), also after a remount.
+ */
+TEST_F(lower, invalidate_tree_racing_lookup_records_nothing_stale)
+{
+	const char *const subdirs[] = { "t/a", "t/b" };
+	struct sysfs_writer w = { .attr = "invalidate_tree", .value = "t" };
+	char first[PATH_MAX], second[PATH_MAX];
+	int held, passed, raced;
+
+	prime_missing_x(_metadata, self);
+	ASSERT_EQ(0, fuse_lower_hold_getattr(self->fl, subdirs, 2, 1));
+	w.name = self->name;
+	ASSERT_EQ(0, pthread_create(&w.thread, NULL, sysfs_writer_run, &w));
+	held = fuse_lower_wait_held(self->fl, HOLD_WAIT_SECS);
+	passed = fuse_lower_passed(self->fl);
+	if (held < 0 || passed < 0 || passed == held) {
+		fuse_lower_release(self->fl);
+		pthread_join(w.thread, NULL);
+		ASSERT_TRUE(false) TH_LOG("invalidate_tree refreshed %s then held %s: not one after the other",
+					  passed < 0 ? "none" : subdirs[passed],
+					  held < 0 ? "none" : subdirs[held]);
+	}
+	path_join(first, sizeof(first), subdirs[passed], "x");
+	path_join(second, sizeof(second), subdirs[held], "x");
+	/* The race: its answer may be the old one, it ran beside the invalidation. */
+	raced = stat_err(self, first);
+	note("lookup of %s during the invalidation: %s\n", first, errname(raced));
+	fuse_lower_release(self->fl);
+	pthread_join(w.thread, NULL);
+	ASSERT_EQ(0, w.err) TH_LOG("invalidate_tree t: %s", strerror(w.err));
+
+	EXPECT_EQ(0, stat_err(self, first))
+		TH_LOG("after invalidate_tree returned, %s (on the server) is missing", first);
+	EXPECT_EQ(0, stat_err(self, second))
+		TH_LOG("after invalidate_tree returned, %s (on the server) is missing", second);
+	UMOUNT();
+	MOUNT(",immutable");
+	EXPECT_EQ(0, stat_err(self, first)) TH_LOG("after a remount, %s is missing", first);
+	EXPECT_EQ(0, stat_err(self, second)) TH_LOG("after a remount, %s is missing", second);
+	EXPECT_KLOG_CLEAN();
+}
+
+/*
+ * invalidate of t/a refreshes t/a in the lower, forgets it, drops recallfs's
+ * dentries below it, then the lower's (refreshing t/a again first). Held at
+ * that second refresh, a lookup of t/a/x makes a recallfs dentry the drop
+ * already passed, pinning the lower's stale "missing". After the write
+ * returns, x must be seen all the same.
+ */
+TEST_F(lower, invalidate_racing_lookup_after_drop_is_not_kept)
+{
+	const char *const dir[] = { "t/a" };
+	struct sysfs_writer w = { .attr = "invalidate", .value = "t/a" };
+	int raced;
+
+	prime_missing_x(_metadata, self);
+	ASSERT_EQ(0, fuse_lower_hold_getattr(self->fl, dir, 1, 1));
+	w.name = self->name;
+	ASSERT_EQ(0, pthread_create(&w.thread, NULL, sysfs_writer_run, &w));
+	if (fuse_lower_wait_held(self->fl, HOLD_WAIT_SECS) < 0) {
+		pthread_join(w.thread, NULL);
+		ASSERT_TRUE(false) TH_LOG("invalidate of t/a never refreshed t/a a second time");
+	}
+	raced = stat_err(self, "t/a/x");
+	note("lookup of t/a/x during the invalidation: %s\n", errname(raced));
+	fuse_lower_release(self->fl);
+	pthread_join(w.thread, NULL);
+	ASSERT_EQ(0, w.err) TH_LOG("invalidate t/a: %s", strerror(w.err));
+
+	EXPECT_EQ(0, stat_err(self, "t/a/x"))
+		TH_LOG("after invalidate returned, t/a/x (on the server) is missing");
+	/* t/b was not invalidated: its recorded "missing" stands (immutable). */
+	EXPECT_EQ(ENOENT, stat_err(self, "t/b/x"));
+	UMOUNT();
+	MOUNT(",immutable");
+	EXPECT_EQ(0, stat_err(self, "t/a/x")) TH_LOG("after a remount, t/a/x is missing");
+	EXPECT_KLOG_CLEAN();
+}
+
+#define BATCHED_NAMES 40
+
+/*
+ * A lower that gives one name per READDIR (as FUSE servers may): the listing
+ * recallfs records must still hold every name, or its "complete" makes the
+ * rest ENOENT. Once complete, a missing name costs no lookup.
+ */
+TEST_F(lower, listing_of_one_name_per_readdir_is_whole)
+{
+	struct fuse_lower_counts before, after;
+	char path[PATH_MAX], rel[64];
+	struct dentries listed = {};
+	unsigned int missing = 0;
+
+	ADD("t", S_IFDIR | 0755);
+	for (int i = 0; i < BATCHED_NAMES; i++) {
+		xsnprintf(rel, sizeof(rel), "t/f%02d", i);
+		ADD(rel, S_IFREG | 0644);
+	}
+	fuse_lower_set_readdir_batch(self->fl, 1);
+	MOUNT(",immutable");
+	path_join(path, sizeof(path), self->mnt, "t");
+	fuse_lower_counts(self->fl, &before);
+	ASSERT_EQ(0, read_dir_sorted(path, &listed));
+	fuse_lower_counts(self->fl, &after);
+	EXPECT_EQ((size_t)BATCHED_NAMES, listed.n);
+	dentries_free(&listed);
+	/* The caller's readdir and recallfs's own listing, a name per call each. */
+	EXPECT_LE(2UL * BATCHED_NAMES, after.readdirs - before.readdirs);
+
+	for (int i = 0; i < BATCHED_NAMES; i++) {
+		xsnprintf(rel, sizeof(rel), "t/f%02d", i);
+		missing += stat_err(self, rel) != 0;
+	}
+	EXPECT_EQ(0U, missing) TH_LOG("%u of %d listed names are missing through recallfs",
+				      missing, BATCHED_NAMES);
+	fuse_lower_counts(self->fl, &before);
+	EXPECT_EQ(ENOENT, stat_err(self, "t/nothere"));
+	fuse_lower_counts(self->fl, &after);
+	EXPECT_EQ(0UL, after.lookups - before.lookups)
+		TH_LOG("the listing was not recorded as complete: a missing name was looked up");
+	EXPECT_KLOG_CLEAN();
+}
+
+/*
+ * A name the lower finds but never lists (NetApp's .snapshot, ZFS's .zfs)
+ * stays reachable after a complete listing, and after a remount.
+ */
+TEST_F(lower, unlisted_dot_name_reachable_after_listing)
+{
+	struct dentries listed = {};
+	char path[PATH_MAX];
+
+	ADD("t", S_IFDIR | 0755);
+	ADD("t/f", S_IFREG | 0644);
+	ADD("t/.snapshot", S_IFDIR | 0755);
+	ASSERT_EQ(0, fuse_lower_hide(self->fl, "t/.snapshot"));
+	MOUNT(",immutable");
+	path_join(path, sizeof(path), self->mnt, "t");
+	ASSERT_EQ(0, read_dir_sorted(path, &listed));
+	EXPECT_EQ(1U, listed.n) TH_LOG("the server lists .snapshot after all");
+	dentries_free(&listed);
+	EXPECT_EQ(0, stat_err(self, "t/.snapshot")) TH_LOG("t/.snapshot unreachable after a listing");
+	UMOUNT();
+	MOUNT(",immutable");
+	EXPECT_EQ(0, stat_err(self, "t/.snapshot")) TH_LOG("t/.snapshot unreachable after a remount");
+	EXPECT_EQ(0, stat_err(self, "t/f"));
+	EXPECT_KLOG_CLEAN();
+}
+
+TEST_HARNESS_MAIN
