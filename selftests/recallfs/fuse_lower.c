@@ -2,7 +2,8 @@
 /*
  * A FUSE server for the selftests, on the kernel's protocol (linux/fuse.h):
  * see fuse_lower.h. One thread serves /dev/fuse and a control pipe; the
- * tree, the counters and the held request are under one mutex.
+ * tree, the counters and the held request are under one mutex. Removed
+ * nodes stay in the table, detached: a held request still names one.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -35,7 +36,8 @@
 
 struct fl_node {
 	char name[FL_NAME_MAX];
-	uint64_t parent;	/* nodeid; the root's is itself */
+	char target[FL_NAME_MAX];	/* symlinks */
+	uint64_t parent;	/* nodeid; the root's is itself; 0: removed */
 	mode_t mode;
 	bool hidden;		/* found by LOOKUP, never listed */
 	unsigned long change;	/* bumped when a child is added */
@@ -57,12 +59,14 @@ struct fuse_lower {
 	/* LOOKUPs that found nothing, by name (the first FL_MISSED_MAX names). */
 	char missed[FL_MISSED_MAX][FL_NAME_MAX];
 	unsigned long missed_count[FL_MISSED_MAX];
-	/* The GETATTR hold. */
+	/* The hold. */
+	uint32_t hold_opcode;
 	uint64_t hold_nodes[FL_HOLD_MAX];
 	int hold_n;
 	unsigned int hold_pass;
 	int passed;		/* index in hold_nodes of the first answered */
 	int held;		/* index of the held one, or -1 */
+	uint32_t held_opcode;
 	uint64_t held_unique, held_node;
 	unsigned int proto_minor;
 };
@@ -74,6 +78,8 @@ static struct fl_node *fl_node(struct fuse_lower *fl, uint64_t id)
 
 static uint64_t fl_child(struct fuse_lower *fl, uint64_t parent, const char *name)
 {
+	if (!parent)
+		return 0;
 	for (unsigned int i = 1; i < fl->nr_nodes; i++)
 		if (fl->nodes[i].parent == parent && !strcmp(fl->nodes[i].name, name))
 			return i + 1;
@@ -100,6 +106,7 @@ static void fl_attr(struct fuse_lower *fl, uint64_t id, struct fuse_attr *a)
 	a->ino = id;
 	a->mode = n->mode;
 	a->nlink = S_ISDIR(n->mode) ? 2 : 1;
+	a->size = S_ISLNK(n->mode) ? strlen(n->target) : 0;
 	a->blksize = 4096;
 	/* Each change is a new second: stamps differ whatever the clock. */
 	a->mtime = a->ctime = a->atime = 1000000 + n->change;
@@ -182,11 +189,29 @@ static void fl_answer_getattr(struct fuse_lower *fl, uint64_t unique, uint64_t i
 	fl_reply(fl, unique, 0, &out, sizeof(out));
 }
 
-static void fl_getattr(struct fuse_lower *fl, const struct fuse_in_header *h)
+static void fl_answer_readlink(struct fuse_lower *fl, uint64_t unique, uint64_t id)
 {
-	fl->counts.getattrs++;
+	const struct fl_node *n = fl_node(fl, id);
+
+	if (!n || !S_ISLNK(n->mode))
+		fl_reply(fl, unique, -EINVAL, NULL, 0);
+	else
+		fl_reply(fl, unique, 0, n->target, strlen(n->target));
+}
+
+static void fl_answer(struct fuse_lower *fl, uint32_t opcode, uint64_t unique, uint64_t id)
+{
+	if (opcode == FUSE_READLINK)
+		fl_answer_readlink(fl, unique, id);
+	else
+		fl_answer_getattr(fl, unique, id);
+}
+
+/* Answer a GETATTR or READLINK, unless it is the one to hold. */
+static void fl_holdable(struct fuse_lower *fl, const struct fuse_in_header *h)
+{
 	for (int i = 0; i < fl->hold_n && fl->held < 0; i++) {
-		if (fl->hold_nodes[i] != h->nodeid)
+		if (fl->hold_opcode != h->opcode || fl->hold_nodes[i] != h->nodeid)
 			continue;
 		if (fl->hold_pass) {
 			fl->hold_pass--;
@@ -195,13 +220,14 @@ static void fl_getattr(struct fuse_lower *fl, const struct fuse_in_header *h)
 			break;
 		}
 		fl->held = i;
+		fl->held_opcode = h->opcode;
 		fl->held_unique = h->unique;
 		fl->held_node = h->nodeid;
 		fl->hold_n = 0;
 		pthread_cond_broadcast(&fl->cond);
 		return;
 	}
-	fl_answer_getattr(fl, h->unique, h->nodeid);
+	fl_answer(fl, h->opcode, h->unique, h->nodeid);
 }
 
 static void fl_readdir(struct fuse_lower *fl, const struct fuse_in_header *h,
@@ -250,7 +276,11 @@ static void fl_handle(struct fuse_lower *fl, const char *req)
 		fl_lookup(fl, h, arg);
 		break;
 	case FUSE_GETATTR:
-		fl_getattr(fl, h);
+		fl->counts.getattrs++;
+		fl_holdable(fl, h);
+		break;
+	case FUSE_READLINK:
+		fl_holdable(fl, h);
 		break;
 	case FUSE_OPENDIR:
 		fl_reply(fl, h->unique, 0, &open_out, sizeof(open_out));
@@ -292,7 +322,7 @@ static void *fl_serve(void *arg)
 				break;
 			pthread_mutex_lock(&fl->lock);
 			if (fl->held >= 0)
-				fl_answer_getattr(fl, fl->held_unique, fl->held_node);
+				fl_answer(fl, fl->held_opcode, fl->held_unique, fl->held_node);
 			fl->held = -1;
 			pthread_mutex_unlock(&fl->lock);
 		}
@@ -373,7 +403,8 @@ void fuse_lower_stop(struct fuse_lower *fl)
 	free(fl);
 }
 
-int fuse_lower_add(struct fuse_lower *fl, const char *path, mode_t mode)
+static int fl_add(struct fuse_lower *fl, const char *path, mode_t mode, const char *target,
+		  bool seen)
 {
 	const char *slash = strrchr(path, '/');
 	const char *name = slash ? slash + 1 : path;
@@ -388,18 +419,74 @@ int fuse_lower_add(struct fuse_lower *fl, const char *path, mode_t mode)
 		err = ENOENT;
 	else if (fl_child(fl, pid, name))
 		err = EEXIST;
-	else if (fl->nr_nodes == FL_MAX_NODES || strlen(name) >= FL_NAME_MAX || !*name)
+	else if (fl->nr_nodes == FL_MAX_NODES || strlen(name) >= FL_NAME_MAX || !*name ||
+		 strlen(target) >= FL_NAME_MAX)
 		err = ENOSPC;
 	if (!err) {
 		struct fl_node *n = &fl->nodes[fl->nr_nodes++];
 
 		snprintf(n->name, sizeof(n->name), "%s", name);
+		snprintf(n->target, sizeof(n->target), "%s", target);
 		n->parent = pid;
 		n->mode = mode;
-		fl_node(fl, pid)->change++;
+		if (seen)
+			fl_node(fl, pid)->change++;
 	}
 	pthread_mutex_unlock(&fl->lock);
 	return err;
+}
+
+int fuse_lower_add(struct fuse_lower *fl, const char *path, mode_t mode)
+{
+	return fl_add(fl, path, mode, "", true);
+}
+
+int fuse_lower_add_unseen(struct fuse_lower *fl, const char *path, mode_t mode)
+{
+	return fl_add(fl, path, mode, "", false);
+}
+
+int fuse_lower_symlink(struct fuse_lower *fl, const char *path, const char *target)
+{
+	return fl_add(fl, path, S_IFLNK | 0777, target, true);
+}
+
+/* Tell the client that @name in @parent is gone (outside the lock: it may wait on us). */
+static int fl_notify_inval_entry(struct fuse_lower *fl, uint64_t parent, const char *name)
+{
+	struct fuse_notify_inval_entry_out arg = { .parent = parent, .namelen = strlen(name) };
+	struct fuse_out_header out = {
+		.len = sizeof(out) + sizeof(arg) + arg.namelen + 1,
+		.error = FUSE_NOTIFY_INVAL_ENTRY,
+	};
+	struct iovec iov[3] = {
+		{ .iov_base = &out, .iov_len = sizeof(out) },
+		{ .iov_base = &arg, .iov_len = sizeof(arg) },
+		{ .iov_base = (void *)name, .iov_len = arg.namelen + 1 },
+	};
+
+	return writev(fl->dev, iov, 3) < 0 ? errno : 0;
+}
+
+int fuse_lower_remove(struct fuse_lower *fl, const char *path)
+{
+	char name[FL_NAME_MAX];
+	uint64_t id, parent = 0;
+
+	pthread_mutex_lock(&fl->lock);
+	id = fl_resolve(fl, path);
+	if (id > 1) {
+		struct fl_node *n = fl_node(fl, id);
+
+		parent = n->parent;
+		snprintf(name, sizeof(name), "%s", n->name);
+		fl_node(fl, parent)->change++;
+		n->parent = 0;
+	}
+	pthread_mutex_unlock(&fl->lock);
+	if (!parent)
+		return ENOENT;
+	return fl_notify_inval_entry(fl, parent, name);
 }
 
 int fuse_lower_hide(struct fuse_lower *fl, const char *path)
@@ -421,8 +508,8 @@ void fuse_lower_set_readdir_batch(struct fuse_lower *fl, unsigned int n)
 	pthread_mutex_unlock(&fl->lock);
 }
 
-int fuse_lower_hold_getattr(struct fuse_lower *fl, const char *const paths[], int n,
-			    unsigned int pass)
+int fuse_lower_hold(struct fuse_lower *fl, enum fuse_lower_op op, const char *const paths[],
+		    int n, unsigned int pass)
 {
 	int err = 0;
 
@@ -435,6 +522,7 @@ int fuse_lower_hold_getattr(struct fuse_lower *fl, const char *const paths[], in
 			err = ENOENT;
 	}
 	if (!err) {
+		fl->hold_opcode = op == FUSE_LOWER_READLINK ? FUSE_READLINK : FUSE_GETATTR;
 		fl->hold_n = n;
 		fl->hold_pass = pass;
 		fl->passed = -1;

@@ -5,10 +5,11 @@
  * caches like NFS with actimeo=3600: a missing name stays missing in the
  * client until something makes it ask again.
  *
- * - An invalidation racing a lookup: the invalidation is held at a known
- *   point (one of its forced GETATTRs is left unanswered), a lookup runs
- *   there, and after the invalidation returns the server's truth must be
- *   seen, now and after a remount.
+ * - An invalidation racing a lookup or a listing: one is held at a known
+ *   point (a forced GETATTR is left unanswered), the other runs there, and
+ *   after the invalidation returns the server's truth must be seen, now and
+ *   after a remount.
+ * - A symlink's target read from an object the server replaced meanwhile.
  * - Listings: a lower that returns one name per READDIR, and a name that is
  *   found but never listed.
  */
@@ -178,7 +179,7 @@ TEST_F(lower, invalidate_tree_racing_lookup_records_nothing_stale)
 	int held, passed, raced;
 
 	prime_missing_x(_metadata, self);
-	ASSERT_EQ(0, fuse_lower_hold_getattr(self->fl, subdirs, 2, 1));
+	ASSERT_EQ(0, fuse_lower_hold(self->fl, FUSE_LOWER_GETATTR, subdirs, 2, 1));
 	w.name = self->name;
 	ASSERT_EQ(0, pthread_create(&w.thread, NULL, sysfs_writer_run, &w));
 	held = fuse_lower_wait_held(self->fl, HOLD_WAIT_SECS);
@@ -224,7 +225,7 @@ TEST_F(lower, invalidate_racing_lookup_after_drop_is_not_kept)
 	int raced;
 
 	prime_missing_x(_metadata, self);
-	ASSERT_EQ(0, fuse_lower_hold_getattr(self->fl, dir, 1, 1));
+	ASSERT_EQ(0, fuse_lower_hold(self->fl, FUSE_LOWER_GETATTR, dir, 1, 1));
 	w.name = self->name;
 	ASSERT_EQ(0, pthread_create(&w.thread, NULL, sysfs_writer_run, &w));
 	if (fuse_lower_wait_held(self->fl, HOLD_WAIT_SECS) < 0) {
@@ -244,6 +245,143 @@ TEST_F(lower, invalidate_racing_lookup_after_drop_is_not_kept)
 	UMOUNT();
 	MOUNT(",immutable");
 	EXPECT_EQ(0, stat_err(self, "t/a/x")) TH_LOG("after a remount, t/a/x is missing");
+	EXPECT_KLOG_CLEAN();
+}
+
+/* A readlink() in a thread of its own: it is held inside the lower. */
+struct link_reader {
+	pthread_t thread;
+	char path[PATH_MAX];
+	char target[64];
+	int err;
+};
+
+static void *link_reader_run(void *arg)
+{
+	struct link_reader *r = arg;
+	ssize_t n = readlink(r->path, r->target, sizeof(r->target) - 1);
+
+	r->err = n < 0 ? errno : 0;
+	if (n >= 0)
+		r->target[n] = '\0';
+	return NULL;
+}
+
+/* A listing in a thread of its own: it is held inside the lower. */
+struct dir_reader {
+	pthread_t thread;
+	const char *path;
+	struct dentries *out;
+	int err;
+};
+
+static void *dir_reader_run(void *arg)
+{
+	struct dir_reader *rd = arg;
+
+	rd->err = read_dir_sorted(rd->path, rd->out);
+	return NULL;
+}
+
+/* readlink() of mnt/rel into buf: 0 or errno. */
+static int read_link(FIXTURE_DATA(lower) *self, const char *rel, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	path_join(path, sizeof(path), self->mnt, rel);
+	n = readlink(path, buf, size - 1);
+	if (n < 0)
+		return errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * Verify mode. A readlink of t/L is held in the lower while the server
+ * replaces t/L with another symlink and recallfs learns the new one. The
+ * old target, when it arrives, belongs to the old object: it must not be
+ * recorded as the new one's, which the next mount (immutable) would answer.
+ */
+TEST_F(lower, link_target_of_replaced_symlink_not_recorded)
+{
+	const char *const link[] = { "t/L" };
+	struct link_reader r = {};
+	char target[64];
+	int err;
+
+	ADD("t", S_IFDIR | 0755);
+	ASSERT_EQ(0, fuse_lower_symlink(self->fl, "t/L", "one"));
+	MOUNT("");
+	ASSERT_EQ(0, stat_err(self, "t/L"));
+	ASSERT_EQ(0, fuse_lower_hold(self->fl, FUSE_LOWER_READLINK, link, 1, 0));
+	path_join(r.path, sizeof(r.path), self->mnt, "t/L");
+	ASSERT_EQ(0, pthread_create(&r.thread, NULL, link_reader_run, &r));
+	if (fuse_lower_wait_held(self->fl, HOLD_WAIT_SECS) < 0) {
+		pthread_join(r.thread, NULL);
+		ASSERT_TRUE(false) TH_LOG("readlink of t/L never reached the lower");
+	}
+	err = fuse_lower_remove(self->fl, "t/L");
+	if (!err)
+		err = fuse_lower_symlink(self->fl, "t/L", "two");
+	if (!err)
+		err = stat_err(self, "t/L");	/* recallfs learns the new t/L */
+	fuse_lower_release(self->fl);
+	pthread_join(r.thread, NULL);
+	ASSERT_EQ(0, err) TH_LOG("replacing t/L on the server: %s", strerror(err));
+	note("readlink held across the replacement gave %s (%s)\n", r.target, errname(r.err));
+	/*
+	 * Straight to the next mount: another look in this one would find t's
+	 * stamp moved and forget what was recorded, the wrong target with it.
+	 */
+	UMOUNT();
+	MOUNT(",immutable");
+	ASSERT_EQ(0, read_link(self, "t/L", target, sizeof(target)));
+	EXPECT_STREQ("two", target) TH_LOG("the next mount answers the old object's target");
+	EXPECT_KLOG_CLEAN();
+}
+
+/*
+ * Immutable mode. A listing of t is held at its second stamp check while
+ * the server adds t/new within the same tick (the stamp does not move) and
+ * an admin invalidates t. The listing predates the invalidation: recorded
+ * as complete, it would make t/new missing for good.
+ */
+TEST_F(lower, listing_racing_invalidate_not_recorded)
+{
+	const char *const dir[] = { "t" };
+	struct dentries listed = {};
+	struct dir_reader rd = {};
+	char path[PATH_MAX];
+	int err;
+
+	ADD("t", S_IFDIR | 0755);
+	ADD("t/f", S_IFREG | 0644);
+	MOUNT(",immutable");
+	/* The listing samples t's stamp before it reads and after: hold the second. */
+	ASSERT_EQ(0, fuse_lower_hold(self->fl, FUSE_LOWER_GETATTR, dir, 1, 1));
+	path_join(path, sizeof(path), self->mnt, "t");
+	rd.path = path;
+	rd.out = &listed;
+	ASSERT_EQ(0, pthread_create(&rd.thread, NULL, dir_reader_run, &rd));
+	if (fuse_lower_wait_held(self->fl, HOLD_WAIT_SECS) < 0) {
+		pthread_join(rd.thread, NULL);
+		ASSERT_TRUE(false) TH_LOG("the listing of t never checked t's stamp twice");
+	}
+	err = fuse_lower_add_unseen(self->fl, "t/new", S_IFREG | 0644);
+	if (!err)
+		err = sysfs_puts(self->name, "invalidate", "t");
+	fuse_lower_release(self->fl);
+	pthread_join(rd.thread, NULL);
+	ASSERT_EQ(0, err) TH_LOG("server add and invalidate t: %s", strerror(err));
+	ASSERT_EQ(0, rd.err) TH_LOG("listing t: %s", strerror(rd.err));
+	dentries_free(&listed);
+
+	EXPECT_EQ(0, stat_err(self, "t/new"))
+		TH_LOG("after invalidate returned, t/new (on the server) is missing");
+	UMOUNT();
+	MOUNT(",immutable");
+	EXPECT_EQ(0, stat_err(self, "t/new")) TH_LOG("after a remount, t/new is missing");
 	EXPECT_KLOG_CLEAN();
 }
 
