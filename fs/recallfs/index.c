@@ -30,7 +30,7 @@ struct recallfs_index {
 	atomic_long_t memory;
 	atomic_long_t entry_memory;	/* the part of memory that entries hold */
 	atomic_long_t evicted_unjournaled;	/* see recallfs_index_evicted_unjournaled() */
-	struct mutex invalidate_lock;	/* serializes invalidations and whole-table walks */
+	struct mutex invalidate_lock;	/* serializes invalidations and their table walks */
 	/* Invalidations begun and ended, under invalidate_lock: odd while one runs. */
 	atomic_long_t invalidations;
 	spinlock_t lru_lock;		/* the queues; nests inside a directory's lock */
@@ -249,8 +249,12 @@ struct recallfs_dir *recallfs_dir_find(struct recallfs_sb_info *sbi,
  */
 void recallfs_learning_start(struct recallfs_sb_info *sbi, struct recallfs_learning *l)
 {
+	/*
+	 * The lower is asked after this read: an even count read here means
+	 * the last invalidation's effects, its dropped lower caches included,
+	 * are seen (pairs with recallfs_invalidation_end()).
+	 */
 	l->invalidations = atomic_long_read(&sbi->index->invalidations);
-	/* The lower is asked after this read (pairs with recallfs_invalidation_begin()). */
 	smp_rmb();
 }
 
@@ -295,9 +299,9 @@ static unsigned long recallfs_next_dir_gen(void)
 {
 	unsigned long gen;
 
-	/* Even: the low bit of a dentry's d_time is RECALLFS_DENTRY_USED. */
+	/* The low bits of a dentry's d_time are RECALLFS_DENTRY_FLAGS. */
 	do {
-		gen = atomic_long_add_return(2, &recallfs_dir_generation);
+		gen = atomic_long_add_return(4, &recallfs_dir_generation);
 	} while (!gen);
 	return gen;
 }
@@ -443,10 +447,10 @@ static bool recallfs_entry_recorded(struct recallfs_sb_info *sbi, struct recallf
 }
 
 /*
- * Journal @dir's state before its first record of this mount, so that the
- * journal holds no state nothing was learned in (a failed lookup's), and the
- * state comes after any INVALIDATE logged before the learning started.
- * @dir's lock held.
+ * Journal @dir's state before its first record, not when it is made: a
+ * lookup that records nothing (it failed, or raced an invalidation) logs no
+ * state, and the state follows any INVALIDATE logged before the learning
+ * started. @dir's lock held.
  */
 static void recallfs_dir_log_state(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
 {
@@ -467,7 +471,8 @@ static bool recallfs_dir_admits(struct recallfs_sb_info *sbi, const struct recal
 }
 
 /*
- * Record @rec (an ENTRY) in @dir, replacing an older entry for the name.
+ * Record @rec (an ENTRY) in @dir, replacing an older entry for the name
+ * (with @amends, only one that records that lower inode).
  * An entry @learned from the lower is journaled while @dir's lock orders it:
  * before any INVALIDATE of @dir (logged when @dir dies, under the same lock),
  * so that replay never applies an entry after its directory's invalidation.
@@ -475,14 +480,18 @@ static bool recallfs_dir_admits(struct recallfs_sb_info *sbi, const struct recal
  * for the caller), -ESTALE for a dead @dir or an answer an invalidation
  * raced (recallfs_learning_current()).
  */
-int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
-		       const struct recallfs_record *rec, const struct recallfs_learning *learned)
+static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+			      const struct recallfs_record *rec,
+			      const struct recallfs_learning *learned, const struct inode *amends)
 {
 	struct recallfs_index *ix = sbi->index;
 	struct recallfs_entry *e, *old;
 	size_t size;
 	int err = 0;
 
+	/* Refused anyway (under the lock): make no room for it. */
+	if (learned && !recallfs_learning_current(sbi, learned))
+		return -ESTALE;
 	if (atomic_long_read(&ix->nr_entries) >= READ_ONCE(sbi->max_entries) &&
 	    !recallfs_entry_recorded(sbi, dir, rec) && !recallfs_index_evict(sbi, 1)) {
 		recallfs_count(sbi, RECALLFS_NOT_ADMITTED);
@@ -514,6 +523,10 @@ int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 	rcu_read_lock();
 	old = recallfs_entry_find(sbi, dir, rec->name, rec->name_len);
 	rcu_read_unlock();
+	if (amends && !(old && recallfs_entry_records(old, amends))) {
+		err = -ESTALE;
+		goto out_unlock;
+	}
 	if (old) {
 		err = rhashtable_replace_fast(&ix->entries, &old->node, &e->node,
 					      recallfs_entry_params);
@@ -546,6 +559,41 @@ out_unlock:
 	spin_unlock(&dir->lock);
 	kfree(e);
 	return err;
+}
+
+int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+		       const struct recallfs_record *rec, const struct recallfs_learning *learned)
+{
+	return recallfs_entry_put(sbi, dir, rec, learned, NULL);
+}
+
+/*
+ * Is positive entry @e a record of @lower as it is now: the same type and
+ * inode number, and no more mode bits, owner or group than it has? What was
+ * learned from @lower (a link target, MODE_ONLY) may be added only to such.
+ */
+bool recallfs_entry_records(const struct recallfs_entry *e, const struct inode *lower)
+{
+	const struct recallfs_attr *attr;
+
+	if (!(e->flags & RECALLFS_ENTRY_POSITIVE))
+		return false;
+	attr = recallfs_entry_attr(e);
+	return attr->ino == lower->i_ino && attr->mode == lower->i_mode &&
+	       uid_eq(make_kuid(&init_user_ns, attr->uid), lower->i_uid) &&
+	       gid_eq(make_kgid(&init_user_ns, attr->gid), lower->i_gid);
+}
+
+/*
+ * Replace the entry of @rec's name with @rec, only if that entry is still a
+ * record of @lower (checked under @dir's lock: the entry may have been
+ * replaced since the caller looked). -ESTALE otherwise.
+ */
+int recallfs_entry_amend(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+			 const struct recallfs_record *rec, const struct recallfs_learning *learned,
+			 const struct inode *lower)
+{
+	return recallfs_entry_put(sbi, dir, rec, learned, lower);
 }
 
 /*
@@ -582,6 +630,7 @@ static bool recallfs_evict_one(struct recallfs_sb_info *sbi, struct recallfs_ent
 		bool was_complete = dir->complete;
 
 		dir->lost_entries = true;
+		dir->losses++;
 		WRITE_ONCE(dir->complete, false);
 		/* Pairs with recallfs_index_answer(): no miss of @e with complete still set. */
 		smp_wmb();
@@ -836,6 +885,7 @@ static int recallfs_apply_entry(struct recallfs_sb_info *sbi, const struct recal
 		/* A directory that lost an entry is not complete, whatever came before. */
 		spin_lock(&dir->lock);
 		dir->lost_entries = true;
+		dir->losses++;
 		WRITE_ONCE(dir->complete, false);
 		spin_unlock(&dir->lock);
 		err = 0;
@@ -911,22 +961,27 @@ void recallfs_dir_to_state_record(const struct recallfs_dir *dir, struct recallf
 	};
 }
 
-void recallfs_dir_begin_listing(struct recallfs_dir *dir)
+unsigned int recallfs_dir_begin_listing(struct recallfs_dir *dir)
 {
+	unsigned int losses;
+
 	spin_lock(&dir->lock);
-	dir->lost_entries = false;
+	losses = dir->losses;
 	spin_unlock(&dir->lock);
+	return losses;
 }
 
 bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
-			       const struct recallfs_learning *learned)
+			       const struct recallfs_learning *learned, unsigned int losses)
 {
 	struct recallfs_record rec;
 	bool complete;
 
 	spin_lock(&dir->lock);
-	complete = recallfs_dir_admits(sbi, dir, learned) && !dir->lost_entries;
+	/* What was lost before the listing began is in it; a loss since is not. */
+	complete = recallfs_dir_admits(sbi, dir, learned) && dir->losses == losses;
 	if (complete) {
+		dir->lost_entries = false;
 		WRITE_ONCE(dir->complete, true);
 		/* Under the lock: never after the directory's INVALIDATE. */
 		recallfs_dir_to_state_record(dir, &rec);

@@ -63,7 +63,7 @@ struct recallfs_counters {
 struct recallfs_index;		/* index.c */
 struct recallfs_journal;	/* journal.c */
 struct recallfs_listing;	/* dir.c */
-struct recallfs_learning;	/* index.c */
+struct recallfs_learning;	/* below */
 
 /* Per superblock. */
 struct recallfs_sb_info {
@@ -119,6 +119,7 @@ struct recallfs_dir {
 	bool complete;
 	bool kill_queued;		/* on a kill list; under invalidate_lock */
 	bool lost_entries;		/* an entry was not admitted: never complete */
+	unsigned int losses;		/* times lost_entries was set: a listing spans none */
 	bool state_logged;		/* its DIR record is in the journal */
 	unsigned long gen;		/* unique, non-zero: dentries answered from it carry it */
 	struct list_head kill_link;
@@ -206,34 +207,30 @@ struct recallfs_inode {
 
 /*
  * d_time of a dentry whose answer came from, or was recorded in, the index:
- * the generation of the index directory that answered it (even, never 0), so
- * that it is not taken for an answer of a later state of that directory, and
- * RECALLFS_DENTRY_USED once its entry was told it is in use. 0 for dentries
- * the index did not answer.
+ * the generation of the index directory that answered it (a non-zero
+ * multiple of 4), so that it is not taken for an answer of a later state of
+ * that directory, and RECALLFS_DENTRY_USED once its entry was told it is in
+ * use. 0 for dentries the index did not answer; RECALLFS_DENTRY_RACED alone
+ * for a missing name the lower answered while an invalidation ran (and that
+ * was not recorded): stale at its next use.
  */
 #define RECALLFS_DENTRY_USED	1UL
-/*
- * d_time of a dentry the lower answered while an invalidation ran (and whose
- * answer was not recorded): stale at its next use. No generation is 0, so no
- * indexed dentry has this value.
- */
-#define RECALLFS_DENTRY_RACED	RECALLFS_DENTRY_USED
+#define RECALLFS_DENTRY_RACED	2UL
+#define RECALLFS_DENTRY_FLAGS	(RECALLFS_DENTRY_USED | RECALLFS_DENTRY_RACED)
 
 static inline bool recallfs_dentry_raced(const struct dentry *dentry)
 {
 	return READ_ONCE(dentry->d_time) == RECALLFS_DENTRY_RACED;
 }
 
-static inline bool recallfs_dentry_indexed(const struct dentry *dentry)
-{
-	unsigned long t = READ_ONCE(dentry->d_time);
-
-	return t && t != RECALLFS_DENTRY_RACED;
-}
-
 static inline unsigned long recallfs_dentry_gen(const struct dentry *dentry)
 {
-	return READ_ONCE(dentry->d_time) & ~RECALLFS_DENTRY_USED;
+	return READ_ONCE(dentry->d_time) & ~RECALLFS_DENTRY_FLAGS;
+}
+
+static inline bool recallfs_dentry_indexed(const struct dentry *dentry)
+{
+	return recallfs_dentry_gen(dentry) != 0;
 }
 
 static inline struct recallfs_sb_info *RECALLFS_SB(const struct super_block *sb)
@@ -383,6 +380,11 @@ bool recallfs_learning_current(struct recallfs_sb_info *sbi, const struct recall
 /* Add an entry, journaled if @learned (NULL: replayed from the journal). */
 int recallfs_entry_add(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 		       const struct recallfs_record *rec, const struct recallfs_learning *learned);
+/* Replace the entry of @rec's name, only if it is a record of @lower as it is now. */
+int recallfs_entry_amend(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+			 const struct recallfs_record *rec, const struct recallfs_learning *learned,
+			 const struct inode *lower);
+bool recallfs_entry_records(const struct recallfs_entry *e, const struct inode *lower);
 /* @e answered again (caller holds rcu_read_lock()): keep it over entries used once. */
 static inline void recallfs_entry_used(struct recallfs_entry *e)
 {
@@ -395,10 +397,14 @@ unsigned long recallfs_index_evict(struct recallfs_sb_info *sbi, unsigned long n
 unsigned long recallfs_index_evicted_unjournaled(struct recallfs_sb_info *sbi);
 void recallfs_index_journal_caught_up(struct recallfs_sb_info *sbi, unsigned long evicted);
 /* A full listing of @dir is about to be recorded: entries lost before do not count. */
-void recallfs_dir_begin_listing(struct recallfs_dir *dir);
-/* Mark @dir complete, journaling its state in order; false if it is dead or lost entries. */
+unsigned int recallfs_dir_begin_listing(struct recallfs_dir *dir);
+/*
+ * Mark @dir complete, journaling its state in order; false if it is dead,
+ * @learned is not current, or it lost entries since recallfs_dir_begin_listing()
+ * gave @losses.
+ */
 bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
-			       const struct recallfs_learning *learned);
+			       const struct recallfs_learning *learned, unsigned int losses);
 void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_record *rec);
 void recallfs_dir_to_state_record(const struct recallfs_dir *dir, struct recallfs_record *rec);
 int recallfs_index_create(struct recallfs_sb_info *sbi);

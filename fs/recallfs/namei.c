@@ -304,7 +304,15 @@ static struct recallfs_dir *recallfs_dir_to_record(struct recallfs_sb_info *sbi,
 	rec.flags = recallfs_dir_rec_flags(0, &rec.stamp);
 	recallfs_encode_dir_handle(lower_parent, &rec, fh);
 	dir = recallfs_dir_of(parent, &rec, &created);
-	return IS_ERR(dir) ? NULL : dir;
+	if (IS_ERR_OR_NULL(dir))
+		return NULL;
+	if (created && !recallfs_learning_current(sbi, learned)) {
+		/* Its stamp may predate an invalidation that began meanwhile. */
+		recallfs_dir_forget(sbi, dir);
+		recallfs_dir_put(dir);
+		return NULL;
+	}
+	return dir;
 }
 
 /*
@@ -354,7 +362,7 @@ static int recallfs_record_lookup(struct recallfs_sb_info *sbi, struct recallfs_
 	rec.dir_len = dir->path_len;
 	err = recallfs_entry_add(sbi, dir, &rec, learned);
 	if (!err)
-		dentry->d_time = dir->gen;
+		WRITE_ONCE(dentry->d_time, dir->gen);	/* hashed already if relearned */
 	return err;
 }
 
@@ -432,6 +440,7 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 	const struct recallfs_listed_name *n;
 	struct recallfs_stamp after;
 	struct recallfs_dir *dir;
+	unsigned int losses;
 	size_t off;
 
 	if (recallfs_listing_stamp(dir_dentry, &after) || !recallfs_stamp_equal(before, &after))
@@ -450,7 +459,7 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 		goto out;
 	}
 	/* What was evicted before is listed again now; an eviction from here on counts. */
-	recallfs_dir_begin_listing(dir);
+	losses = recallfs_dir_begin_listing(dir);
 	for (off = 0; off < listing->used;
 	     off += ALIGN(sizeof(*n) + n->len + 1, sizeof(u32))) {
 		n = (const struct recallfs_listed_name *)(listing->buf + off);
@@ -458,24 +467,17 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 			goto out;	/* a listing cut short is not complete */
 		recallfs_journal_make_room(sbi);
 	}
-	recallfs_dir_set_complete(sbi, dir, learned);
+	recallfs_dir_set_complete(sbi, dir, learned, losses);
 out:
 	recallfs_dir_put(dir);
-}
-
-/* Is positive entry @e a record of @lower (same type and inode number)? */
-static bool recallfs_entry_is_of(const struct recallfs_entry *e, const struct inode *lower)
-{
-	const struct recallfs_attr *attr = recallfs_entry_attr(e);
-
-	return attr->ino == lower->i_ino && !((attr->mode ^ lower->i_mode) & S_IFMT);
 }
 
 /*
  * Add to the recorded positive entry of @dentry what was @learned from its
  * lower object @lower later: a symlink's target (@link), or entry @flags.
- * Only to a record of @lower itself: since an invalidation the name's entry
- * may be another object's. Entries with a recorded target are left alone.
+ * Only to a record of @lower as it is now (recallfs_entry_records()): the
+ * name's entry may be another object's since, or grant more than @lower.
+ * Entries with a recorded target are left alone.
  */
 static void recallfs_update_entry(struct dentry *dentry, struct inode *lower, const char *link,
 				  u16 flags, const struct recallfs_learning *learned)
@@ -494,8 +496,8 @@ static void recallfs_update_entry(struct dentry *dentry, struct inode *lower, co
 		goto out;
 	rcu_read_lock();
 	e = recallfs_entry_find(sbi, dir, (const char *)dentry->d_name.name, dentry->d_name.len);
-	if (e && (e->flags & RECALLFS_ENTRY_POSITIVE) && !e->link_len &&
-	    recallfs_entry_is_of(e, lower) && (link || (e->flags & flags) != flags)) {
+	if (e && recallfs_entry_records(e, lower) && !e->link_len &&
+	    (link || (e->flags & flags) != flags)) {
 		recallfs_entry_to_record(e, &rec);
 		update = true;
 	}
@@ -506,7 +508,7 @@ static void recallfs_update_entry(struct dentry *dentry, struct inode *lower, co
 		rec.flags |= flags;
 		rec.link = link;
 		rec.link_len = link ? strlen(link) : 0;
-		recallfs_entry_add(sbi, dir, &rec, learned);
+		recallfs_entry_amend(sbi, dir, &rec, learned, lower);
 	}
 	recallfs_dir_put(dir);
 out:
@@ -529,8 +531,10 @@ void recallfs_record_mode_only(struct dentry *dentry, struct inode *lower,
 
 /*
  * Record what the lower answered for @dentry in @dir (if any). An answer an
- * invalidation raced is not recorded, and its dentry is stale at its next
- * use: after the invalidation the name must be asked again.
+ * invalidation raced is not recorded. A missing name is then stale at its
+ * next use: after the invalidation it must be asked again, and the lower
+ * may keep trusting its own negative dentry, which this one pins. A found
+ * one is left to the lower's revalidation, as any unrecorded answer.
  */
 static void recallfs_note_lookup(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 				 struct dentry *dentry, struct dentry *lower,
@@ -543,7 +547,8 @@ static void recallfs_note_lookup(struct recallfs_sb_info *sbi, struct recallfs_d
 		err = recallfs_record_lookup(sbi, dir, dentry, lower, learned);
 		recorded = !err;
 	}
-	if (!recorded && (err == -ESTALE || !recallfs_learning_current(sbi, learned)))
+	if (!recorded && d_really_is_negative(lower) &&
+	    (err == -ESTALE || !recallfs_learning_current(sbi, learned)))
 		dentry->d_time = RECALLFS_DENTRY_RACED;
 }
 
@@ -668,6 +673,65 @@ static int recallfs_revalidate_bound(struct dentry *dentry, struct dentry *lower
 }
 
 /*
+ * Found @dentry's answer stale, but is its lower object still the one it
+ * stands for (bound now if it was not)? Then it is the lower's answer, and
+ * is recorded again as a lookup's would be.
+ */
+static int recallfs_relearn(struct recallfs_sb_info *sbi, struct dentry *dentry,
+			    unsigned int flags)
+{
+	struct recallfs_learning learning;
+	struct dentry *parent, *lower;
+	struct recallfs_dir *dir;
+	int valid;
+
+	recallfs_learning_start(sbi, &learning);
+	lower = recallfs_lower_bind(dentry);
+	if (IS_ERR(lower))
+		return 0;
+	valid = recallfs_revalidate_bound(dentry, lower, flags);
+	if (valid <= 0)
+		return valid;
+	WRITE_ONCE(dentry->d_time, 0);	/* the lower's answer, unless recorded below */
+	if (recallfs_mode(sbi) == RECALLFS_MODE_OFF)
+		return 1;
+	parent = dget_parent(dentry);
+	dir = recallfs_dir_to_record(sbi, parent, recallfs_lower_dentry(parent), &learning);
+	if (dir) {
+		recallfs_record_lookup(sbi, dir, dentry, lower, &learning);
+		recallfs_dir_put(dir);
+	}
+	dput(parent);
+	return 1;
+}
+
+/*
+ * @dentry's answer is stale: it came from a state of its directory that is
+ * gone (or is not trusted now), or raced an invalidation. A missing name is
+ * looked up again, and the negative lower dentry it pins goes too (the lower
+ * may keep trusting it: recallfs_prune_lower_dir() could not drop it while
+ * pinned). A found one stays if its lower object is still the one it stands
+ * for: a new lookup would find that object again, and a dentry in use (a
+ * cwd, a mount point) must not be dropped for nothing, only to be brought
+ * back by d_splice_alias() with its old answer, to fail again at each use.
+ */
+static int recallfs_revalidate_stale(struct recallfs_sb_info *sbi, struct dentry *dentry,
+				     unsigned int flags)
+{
+	struct dentry *lower;
+
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+	if (d_really_is_negative(dentry)) {
+		lower = recallfs_lower_dentry(dentry);
+		if (lower && d_really_is_negative(lower))
+			d_drop(lower);
+		return 0;
+	}
+	return recallfs_relearn(sbi, dentry, flags);
+}
+
+/*
  * An indexed dentry found valid again: its entry is in use. Told once per
  * dentry; the name is read under d_lock (in RCU walk it may be moving).
  * Caller holds rcu_read_lock() and has checked that @dir answered @dentry.
@@ -713,17 +777,18 @@ static int recallfs_revalidate_indexed(struct recallfs_sb_info *sbi, struct dent
 	if (valid == 1 && !(READ_ONCE(dentry->d_time) & RECALLFS_DENTRY_USED))
 		recallfs_note_dentry_use(sbi, dir, dentry, gen);
 	rcu_read_unlock();
-	if (valid != -EAGAIN)
-		return valid;
-	if (flags & LOOKUP_RCU)
+	if (valid == -EAGAIN && !(flags & LOOKUP_RCU)) {
+		parent = dget_parent(dentry);
+		dir = recallfs_dir_of(parent, NULL, NULL);
+		valid = !IS_ERR_OR_NULL(dir) && dir->gen == gen &&
+			recallfs_dir_verify(sbi, dir, parent);
+		if (!IS_ERR_OR_NULL(dir))
+			recallfs_dir_put(dir);
+		dput(parent);
+	}
+	if (valid == -EAGAIN)
 		return -ECHILD;
-	parent = dget_parent(dentry);
-	dir = recallfs_dir_of(parent, NULL, NULL);
-	valid = !IS_ERR_OR_NULL(dir) && dir->gen == gen && recallfs_dir_verify(sbi, dir, parent);
-	if (!IS_ERR_OR_NULL(dir))
-		recallfs_dir_put(dir);
-	dput(parent);
-	return valid;
+	return valid ? valid : recallfs_revalidate_stale(sbi, dentry, flags);
 }
 
 /*
@@ -758,35 +823,23 @@ static int recallfs_lower_changed(struct recallfs_sb_info *sbi, struct dentry *d
 	return 0;
 }
 
-/*
- * @dentry's lower answer raced an invalidation: stale. A negative lower
- * dentry goes too (the lower may keep trusting it: see
- * recallfs_prune_lower_dir(), which it escaped while @dentry pinned it), so
- * that the name is asked again below.
- */
-static int recallfs_revalidate_raced(struct dentry *lower, unsigned int flags)
-{
-	if (flags & LOOKUP_RCU)
-		return -ECHILD;
-	if (lower && d_really_is_negative(lower))
-		d_drop(lower);
-	return 0;
-}
-
 static int recallfs_d_revalidate(RECALLFS_D_REVALIDATE_PARAMS)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
 	struct dentry *lower = recallfs_lower_dentry(dentry);
 
 	if (recallfs_dentry_raced(dentry))
-		return recallfs_revalidate_raced(lower, flags);
+		return recallfs_revalidate_stale(sbi, dentry, flags);
 	if (lower && recallfs_lower_saw_change(dentry, lower))
 		return recallfs_lower_changed(sbi, dentry, flags);
-	if (recallfs_dentry_indexed(dentry) &&
-	    recallfs_mode(sbi) != RECALLFS_MODE_OFF)
+	if (recallfs_dentry_indexed(dentry)) {
+		/* An answer of an index that is now off: the lower's from now on. */
+		if (recallfs_mode(sbi) == RECALLFS_MODE_OFF)
+			return recallfs_revalidate_stale(sbi, dentry, flags);
 		return recallfs_revalidate_indexed(sbi, dentry, flags);
+	}
 	if (!lower)
-		return 0;	/* answered by an index that is now off */
+		return 0;
 	return recallfs_revalidate_bound(dentry, lower, flags);
 }
 

@@ -225,5 +225,10 @@ int recallfs_trust_permission(struct inode *inode, int mask)
 		return 0;
 	if (mask & MAY_NOT_BLOCK)
 		return -ECHILD;
-	return recallfs_learn_mode_only(inode) ? 0 : -EAGAIN;
+	if (!recallfs_learn_mode_only(inode))
+		return -EAGAIN;
+	/* Binding may have found the record outdated, and taken the lower's mode. */
+	lower = recallfs_lower_inode(inode);
+	return recallfs_mode_grants_all(inode->i_mode, mask) && lower &&
+	       recallfs_mode_grants_all(lower->i_mode, mask) ? 0 : -EAGAIN;
 }

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A FUSE server for the selftests, on the kernel's protocol (linux/fuse.h):
- * see fuse_lower.h. One thread serves /dev/fuse and a control pipe; the
- * tree, the counters and the held request are under one mutex. Removed
- * nodes stay in the table, detached: a held request still names one.
+ * see fuse_lower.h. A child process serves /dev/fuse and a control pipe;
+ * it alone holds the device, so that when it dies (with the test: it is in
+ * the test's process group, and gets SIGKILL when the test's thread that
+ * started it ends) the connection ends, and no task of the test is left
+ * waiting for an answer. The tree, the counters and the held request are in
+ * shared memory, under one process-shared mutex. Removed nodes stay in the
+ * table, detached: a held request still names one.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -12,14 +16,19 @@
 #include <fcntl.h>
 #include <linux/fuse.h>
 #include <poll.h>
+#include <stddef.h>	/* offsetof, for FUSE_NAME_OFFSET in older headers */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,10 +55,10 @@ struct fl_node {
 
 struct fuse_lower {
 	char mnt[4096];
+	/* The server's descriptors (the test closes its copies of dev and ctl[0]). */
 	int dev;
-	int ctl[2];		/* control pipe: 'r' release, 'q' quit */
-	pthread_t thread;
-	bool thread_started;
+	int ctl[2];		/* control pipe: 'r' release, 'n' notify, 'q' quit */
+	pid_t server;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct fl_node nodes[FL_MAX_NODES];	/* nodeid = index + 1 */
@@ -69,6 +78,11 @@ struct fuse_lower {
 	uint32_t held_opcode;
 	uint64_t held_unique, held_node;
 	unsigned int proto_minor;
+	/* A notification the test asked the server to send. */
+	bool notify_pending;
+	int notify_err;
+	uint64_t notify_parent;
+	char notify_name[FL_NAME_MAX];
 };
 
 static struct fl_node *fl_node(struct fuse_lower *fl, uint64_t id)
@@ -185,6 +199,10 @@ static void fl_answer_getattr(struct fuse_lower *fl, uint64_t unique, uint64_t i
 {
 	struct fuse_attr_out out = { .attr_valid = FL_VALID_SECS };
 
+	if (!fl_node(fl, id)) {
+		fl_reply(fl, unique, -ENOENT, NULL, 0);
+		return;
+	}
 	fl_attr(fl, id, &out.attr);
 	fl_reply(fl, unique, 0, &out, sizeof(out));
 }
@@ -302,9 +320,44 @@ static void fl_handle(struct fuse_lower *fl, const char *req)
 	}
 }
 
-static void *fl_serve(void *arg)
+static int fl_notify_inval_entry(struct fuse_lower *fl, uint64_t parent, const char *name);
+
+/* A control byte: false to stop serving. */
+static bool fl_control(struct fuse_lower *fl)
 {
-	struct fuse_lower *fl = arg;
+	uint64_t parent;
+	char c, name[FL_NAME_MAX];
+	int err;
+
+	if (read(fl->ctl[0], &c, 1) != 1 || c == 'q')
+		return false;
+	pthread_mutex_lock(&fl->lock);
+	if (c == 'r') {
+		/* Answered, and nothing more is held. */
+		if (fl->held >= 0)
+			fl_answer(fl, fl->held_opcode, fl->held_unique, fl->held_node);
+		fl->held = -1;
+		fl->hold_n = 0;
+	}
+	if (c != 'n' || !fl->notify_pending) {
+		pthread_mutex_unlock(&fl->lock);
+		return true;
+	}
+	parent = fl->notify_parent;
+	memcpy(name, fl->notify_name, sizeof(name));
+	pthread_mutex_unlock(&fl->lock);
+	/* Outside the lock: the kernel may wait on a request served under it. */
+	err = fl_notify_inval_entry(fl, parent, name);
+	pthread_mutex_lock(&fl->lock);
+	fl->notify_err = err;
+	fl->notify_pending = false;
+	pthread_cond_broadcast(&fl->cond);
+	pthread_mutex_unlock(&fl->lock);
+	return true;
+}
+
+static void fl_serve(struct fuse_lower *fl)
+{
 	char *req = malloc(FL_BUF_SIZE);
 
 	while (req) {
@@ -313,19 +366,11 @@ static void *fl_serve(void *arg)
 			{ .fd = fl->ctl[0], .events = POLLIN },
 		};
 		ssize_t n;
-		char c;
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			break;
-		if (p[1].revents) {
-			if (read(fl->ctl[0], &c, 1) != 1 || c == 'q')
-				break;
-			pthread_mutex_lock(&fl->lock);
-			if (fl->held >= 0)
-				fl_answer(fl, fl->held_opcode, fl->held_unique, fl->held_node);
-			fl->held = -1;
-			pthread_mutex_unlock(&fl->lock);
-		}
+		if (p[1].revents && !fl_control(fl))
+			break;
 		if (!p[0].revents)
 			continue;
 		if (p[0].revents & (POLLERR | POLLHUP))
@@ -340,22 +385,46 @@ static void *fl_serve(void *arg)
 		pthread_mutex_unlock(&fl->lock);
 	}
 	free(req);
-	return NULL;
+}
+
+static void fl_init_shared(struct fuse_lower *fl)
+{
+	pthread_mutexattr_t ma;
+	pthread_condattr_t ca;
+
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+	pthread_mutex_init(&fl->lock, &ma);
+	pthread_mutexattr_destroy(&ma);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED);
+	pthread_cond_init(&fl->cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+/* The server process: serve until told to quit, the test goes, or the mount does. */
+static void fl_server_main(struct fuse_lower *fl, pid_t test)
+{
+	close(fl->ctl[1]);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != test)
+		_exit(1);
+	fl_serve(fl);
+	_exit(0);
 }
 
 struct fuse_lower *fuse_lower_start(const char *mnt)
 {
-	struct fuse_lower *fl = calloc(1, sizeof(*fl));
+	struct fuse_lower *fl;
 	char opts[128];
 	int err;
 
-	if (!fl)
+	fl = mmap(NULL, sizeof(*fl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (fl == MAP_FAILED)
 		return NULL;
 	snprintf(fl->mnt, sizeof(fl->mnt), "%s", mnt);
 	fl->ctl[0] = fl->ctl[1] = -1;
 	fl->held = fl->passed = -1;
-	pthread_mutex_init(&fl->lock, NULL);
-	pthread_cond_init(&fl->cond, NULL);
+	fl_init_shared(fl);
 	fl->nodes[0] = (struct fl_node){ .parent = 1, .mode = S_IFDIR | 0755 };
 	fl->nr_nodes = 1;
 	fl->dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
@@ -365,13 +434,18 @@ struct fuse_lower *fuse_lower_start(const char *mnt)
 		 fl->dev);
 	if (mount("fuse_lower", mnt, "fuse", MS_NOSUID | MS_NODEV, opts))
 		goto fail;
-	err = pthread_create(&fl->thread, NULL, fl_serve, fl);
-	if (err) {
+	fl->server = fork();
+	if (fl->server == 0)
+		fl_server_main(fl, getppid());
+	if (fl->server < 0) {
+		err = errno;
 		umount2(mnt, MNT_DETACH);
 		errno = err;
 		goto fail;
 	}
-	fl->thread_started = true;
+	/* Only the server holds the device and reads the pipe (the fields stay its). */
+	close(fl->dev);
+	close(fl->ctl[0]);
 	return fl;
 fail:
 	err = errno;
@@ -384,23 +458,26 @@ void fuse_lower_stop(struct fuse_lower *fl)
 {
 	if (!fl)
 		return;
-	if (fl->thread_started) {
+	if (fl->server > 0) {
 		fuse_lower_release(fl);
 		umount2(fl->mnt, MNT_DETACH);
 		if (write(fl->ctl[1], "q", 1) != 1)
 			fprintf(stderr, "# fuse_lower: stop: %s\n", strerror(errno));
-		pthread_join(fl->thread, NULL);
-	}
-	/* Closing the device ends the connection: nothing waits on us any more. */
-	if (fl->dev >= 0)
-		close(fl->dev);
-	if (fl->ctl[0] >= 0)
-		close(fl->ctl[0]);
-	if (fl->ctl[1] >= 0)
+		/* Its exit closes the device: the connection ends, nothing waits on it. */
+		waitpid(fl->server, NULL, 0);
 		close(fl->ctl[1]);
+	} else {
+		/* Not started: the descriptors are still ours. */
+		if (fl->dev >= 0)
+			close(fl->dev);
+		if (fl->ctl[0] >= 0)
+			close(fl->ctl[0]);
+		if (fl->ctl[1] >= 0)
+			close(fl->ctl[1]);
+	}
 	pthread_cond_destroy(&fl->cond);
 	pthread_mutex_destroy(&fl->lock);
-	free(fl);
+	munmap(fl, sizeof(*fl));
 }
 
 static int fl_add(struct fuse_lower *fl, const char *path, mode_t mode, const char *target,
@@ -468,6 +545,30 @@ static int fl_notify_inval_entry(struct fuse_lower *fl, uint64_t parent, const c
 	return writev(fl->dev, iov, 3) < 0 ? errno : 0;
 }
 
+/* Have the server send the notification (it holds the device); lock held, dropped. */
+static int fl_ask_notify(struct fuse_lower *fl, uint64_t parent, const char *name)
+{
+	struct timespec until;
+	int err;
+
+	fl->notify_parent = parent;
+	snprintf(fl->notify_name, sizeof(fl->notify_name), "%s", name);
+	fl->notify_pending = true;
+	if (write(fl->ctl[1], "n", 1) != 1) {
+		fl->notify_pending = false;
+		pthread_mutex_unlock(&fl->lock);
+		return EIO;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 60;
+	while (fl->notify_pending &&
+	       pthread_cond_timedwait(&fl->cond, &fl->lock, &until) != ETIMEDOUT)
+		;
+	err = fl->notify_pending ? ETIMEDOUT : fl->notify_err;
+	pthread_mutex_unlock(&fl->lock);
+	return err;
+}
+
 int fuse_lower_remove(struct fuse_lower *fl, const char *path)
 {
 	char name[FL_NAME_MAX];
@@ -483,10 +584,11 @@ int fuse_lower_remove(struct fuse_lower *fl, const char *path)
 		fl_node(fl, parent)->change++;
 		n->parent = 0;
 	}
-	pthread_mutex_unlock(&fl->lock);
-	if (!parent)
+	if (!parent) {
+		pthread_mutex_unlock(&fl->lock);
 		return ENOENT;
-	return fl_notify_inval_entry(fl, parent, name);
+	}
+	return fl_ask_notify(fl, parent, name);
 }
 
 int fuse_lower_hide(struct fuse_lower *fl, const char *path)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A lower filesystem the tests control request by request: a FUSE server in
- * a thread of the test, speaking the kernel's protocol on /dev/fuse directly
- * (no libfuse). Its tree lives in memory; the test changes it as a server
+ * a child process of the test, speaking the kernel's protocol on /dev/fuse
+ * directly (no libfuse). Its tree lives in memory; the test changes it as a server
  * would, and can hold one request unanswered to stop a recallfs operation at
  * a known point. It caches like an NFS mount with long attribute timeouts:
  * names, missing names and attributes stay valid in the client for an hour
@@ -45,7 +45,7 @@ enum fuse_lower_op { FUSE_LOWER_GETATTR, FUSE_LOWER_READLINK };
  * answered. fuse_lower_wait_held() gives the index in @paths of the one
  * held, or -1 after @timeout seconds; fuse_lower_passed() the index of the
  * first answered (-1 if none); fuse_lower_release() answers the held one,
- * as the object it named is then.
+ * as the object it named is then, and holds nothing more.
  */
 int fuse_lower_hold(struct fuse_lower *fl, enum fuse_lower_op op, const char *const paths[],
 		    int n, unsigned int pass);
@@ -53,7 +53,7 @@ int fuse_lower_wait_held(struct fuse_lower *fl, int timeout);
 int fuse_lower_passed(struct fuse_lower *fl);
 void fuse_lower_release(struct fuse_lower *fl);
 
-/* Requests served so far: all LOOKUPs, those of one name, READDIRs. */
+/* Requests served so far; fuse_lower_lookups_of(): the LOOKUPs of one name. */
 struct fuse_lower_counts {
 	unsigned long lookups;
 	unsigned long readdirs;

@@ -10,6 +10,7 @@
  *   after the invalidation returns the server's truth must be seen, now and
  *   after a remount.
  * - A symlink's target read from an object the server replaced meanwhile.
+ * - A directory in use below an invalidated path.
  * - Listings: a lower that returns one name per READDIR, and a name that is
  *   found but never listed.
  */
@@ -17,6 +18,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -229,6 +231,7 @@ TEST_F(lower, invalidate_racing_lookup_after_drop_is_not_kept)
 	w.name = self->name;
 	ASSERT_EQ(0, pthread_create(&w.thread, NULL, sysfs_writer_run, &w));
 	if (fuse_lower_wait_held(self->fl, HOLD_WAIT_SECS) < 0) {
+		fuse_lower_release(self->fl);	/* and hold nothing later */
 		pthread_join(w.thread, NULL);
 		ASSERT_TRUE(false) TH_LOG("invalidate of t/a never refreshed t/a a second time");
 	}
@@ -318,6 +321,7 @@ TEST_F(lower, link_target_of_replaced_symlink_not_recorded)
 	path_join(r.path, sizeof(r.path), self->mnt, "t/L");
 	ASSERT_EQ(0, pthread_create(&r.thread, NULL, link_reader_run, &r));
 	if (fuse_lower_wait_held(self->fl, HOLD_WAIT_SECS) < 0) {
+		fuse_lower_release(self->fl);
 		pthread_join(r.thread, NULL);
 		ASSERT_TRUE(false) TH_LOG("readlink of t/L never reached the lower");
 	}
@@ -365,6 +369,7 @@ TEST_F(lower, listing_racing_invalidate_not_recorded)
 	rd.out = &listed;
 	ASSERT_EQ(0, pthread_create(&rd.thread, NULL, dir_reader_run, &rd));
 	if (fuse_lower_wait_held(self->fl, HOLD_WAIT_SECS) < 0) {
+		fuse_lower_release(self->fl);
 		pthread_join(rd.thread, NULL);
 		ASSERT_TRUE(false) TH_LOG("the listing of t never checked t's stamp twice");
 	}
@@ -382,6 +387,53 @@ TEST_F(lower, listing_racing_invalidate_not_recorded)
 	UMOUNT();
 	MOUNT(",immutable");
 	EXPECT_EQ(0, stat_err(self, "t/new")) TH_LOG("after a remount, t/new is missing");
+	EXPECT_KLOG_CLEAN();
+}
+
+#define WALKS 10
+
+/*
+ * A directory in use (an open descriptor, a mount on a subdirectory) below
+ * an invalidated path: its dentries' answers are stale, but their objects
+ * did not change. The mount stays, and walking through them again costs a
+ * lower lookup each once, not at every walk.
+ */
+TEST_F(lower, directory_in_use_survives_invalidation)
+{
+	char d[PATH_MAX], m[PATH_MAX], here[PATH_MAX];
+	long long lower_before, lower_after;
+	unsigned int lost = 0;
+	struct stats s;
+	int fd;
+
+	ADD("t", S_IFDIR | 0755);
+	ADD("t/d", S_IFDIR | 0755);
+	ADD("t/d/m", S_IFDIR | 0755);
+	MOUNT(",immutable");
+	path_join(d, sizeof(d), self->mnt, "t/d");
+	path_join(m, sizeof(m), d, "m");
+	path_join(here, sizeof(here), m, "here");
+	ASSERT_EQ(0, mount("tmpfs", m, "tmpfs", 0, "size=1m")) TH_LOG("tmpfs on %s: %s", m, strerror(errno));
+	ASSERT_EQ(0, write_text(here, "here\n"));
+	fd = open(d, O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, sysfs_puts(self->name, "invalidate_tree", "t"));
+	s = read_stats(self->name);
+	lower_before = stat_of(&s, "lower_lookups");
+	for (int i = 0; i < WALKS; i++)
+		lost += access(here, F_OK) != 0;
+	s = read_stats(self->name);
+	lower_after = stat_of(&s, "lower_lookups");
+	EXPECT_EQ(0U, lost) TH_LOG("the mount on t/d/m was gone after the invalidation (%u of %d walks)",
+				   lost, WALKS);
+	EXPECT_LE(0, lower_before);
+	EXPECT_GT(WALKS, lower_after - lower_before)
+		TH_LOG("%lld lower lookups for %d walks through t/d/m", lower_after - lower_before,
+		       WALKS);
+	note("%d walks through t/d/m after the invalidation: %lld lower lookups\n", WALKS,
+	     lower_after - lower_before);
+	close(fd);
+	umount2(m, MNT_DETACH);
 	EXPECT_KLOG_CLEAN();
 }
 

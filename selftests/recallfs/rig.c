@@ -232,9 +232,12 @@ struct klog_report {
 
 static bool klog_is_bad(const char *msg)
 {
+	/* What check.sh's kernel_bad matches in the whole log, here per test. */
 	static const char *const bad[] = {
 		"WARNING:", "BUG:", "Oops", "general protection", "KASAN",
-		"UBSAN", "circular locking", "Call Trace",
+		"UBSAN", "circular locking", "lockdep is turned off", "DEBUG_LOCKS_WARN_ON",
+		"blocked for more than", "Call Trace", "ernel panic", "Busy inodes",
+		"unreferenced object",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
