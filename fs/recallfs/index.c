@@ -480,6 +480,18 @@ static bool recallfs_dir_admits(struct recallfs_sb_info *sbi, const struct recal
  * for the caller), -ESTALE for a dead @dir or an answer an invalidation
  * raced (recallfs_learning_current()).
  */
+/*
+ * May @rec, made from entry @old as the caller saw it, replace @old now?
+ * Only if @old still records @lower, has no target yet and no flag @rec
+ * lacks: an amendment made since is not undone.
+ */
+static bool recallfs_entry_amendable(const struct recallfs_entry *old,
+				     const struct recallfs_record *rec, const struct inode *lower)
+{
+	return old && recallfs_entry_records(old, lower) && !old->link_len &&
+	       !(old->flags & ~rec->flags);
+}
+
 static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 			      const struct recallfs_record *rec,
 			      const struct recallfs_learning *learned, const struct inode *amends)
@@ -523,7 +535,7 @@ static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir 
 	rcu_read_lock();
 	old = recallfs_entry_find(sbi, dir, rec->name, rec->name_len);
 	rcu_read_unlock();
-	if (amends && !(old && recallfs_entry_records(old, amends))) {
+	if (amends && !recallfs_entry_amendable(old, rec, amends)) {
 		err = -ESTALE;
 		goto out_unlock;
 	}

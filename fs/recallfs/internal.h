@@ -218,19 +218,9 @@ struct recallfs_inode {
 #define RECALLFS_DENTRY_RACED	2UL
 #define RECALLFS_DENTRY_FLAGS	(RECALLFS_DENTRY_USED | RECALLFS_DENTRY_RACED)
 
-static inline bool recallfs_dentry_raced(const struct dentry *dentry)
-{
-	return READ_ONCE(dentry->d_time) == RECALLFS_DENTRY_RACED;
-}
-
 static inline unsigned long recallfs_dentry_gen(const struct dentry *dentry)
 {
 	return READ_ONCE(dentry->d_time) & ~RECALLFS_DENTRY_FLAGS;
-}
-
-static inline bool recallfs_dentry_indexed(const struct dentry *dentry)
-{
-	return recallfs_dentry_gen(dentry) != 0;
 }
 
 static inline struct recallfs_sb_info *RECALLFS_SB(const struct super_block *sb)

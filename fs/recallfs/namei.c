@@ -334,19 +334,19 @@ void recallfs_record_root_attr(struct dentry *root)
 }
 
 /*
- * Record in @dir what the lower filesystem answered for @dentry. @dir was
+ * Record in @dir what the lower filesystem answered for @name. @dir was
  * taken before the lower was asked: if an invalidation killed it or ran
  * since, the answer may be older than the invalidation, and
  * recallfs_entry_add() refuses it with -ESTALE.
  */
 static int recallfs_record_lookup(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
-				  struct dentry *dentry, struct dentry *lower,
+				  const struct qstr *name, struct dentry *lower,
 				  const struct recallfs_learning *learned)
 {
 	struct recallfs_record rec = {
 		.type = RECALLFS_REC_ENTRY,
-		.name = (const char *)dentry->d_name.name,
-		.name_len = dentry->d_name.len,
+		.name = (const char *)name->name,
+		.name_len = name->len,
 	};
 	struct kstat stat;
 	int err;
@@ -360,10 +360,7 @@ static int recallfs_record_lookup(struct recallfs_sb_info *sbi, struct recallfs_
 	}
 	rec.dir = dir->path;
 	rec.dir_len = dir->path_len;
-	err = recallfs_entry_add(sbi, dir, &rec, learned);
-	if (!err)
-		WRITE_ONCE(dentry->d_time, dir->gen);	/* hashed already if relearned */
-	return err;
+	return recallfs_entry_add(sbi, dir, &rec, learned);
 }
 
 /* Should a readdir from the start record the directory's complete listing? */
@@ -544,8 +541,10 @@ static void recallfs_note_lookup(struct recallfs_sb_info *sbi, struct recallfs_d
 	int err = 0;
 
 	if (dir) {
-		err = recallfs_record_lookup(sbi, dir, dentry, lower, learned);
+		err = recallfs_record_lookup(sbi, dir, &dentry->d_name, lower, learned);
 		recorded = !err;
+		if (recorded)
+			dentry->d_time = dir->gen;
 	}
 	if (!recorded && d_really_is_negative(lower) &&
 	    (err == -ESTALE || !recallfs_learning_current(sbi, learned)))
@@ -672,37 +671,76 @@ static int recallfs_revalidate_bound(struct dentry *dentry, struct dentry *lower
 	return 1;
 }
 
+/* Is @dentry still @name in @parent? (It may be moved: d_revalidate holds no lock.) */
+static bool recallfs_dentry_is(struct dentry *dentry, struct dentry *parent,
+			       const struct qstr *name)
+{
+	bool same;
+
+	spin_lock(&dentry->d_lock);
+	same = dentry->d_parent == parent && dentry->d_name.len == name->len &&
+	       !memcmp(dentry->d_name.name, name->name, name->len);
+	spin_unlock(&dentry->d_lock);
+	return same;
+}
+
+/*
+ * The state of @parent to record a relearned answer in, taken (as for a
+ * lookup) before the lower is asked, or NULL.
+ */
+static struct recallfs_dir *recallfs_relearn_dir(struct recallfs_sb_info *sbi,
+						 struct dentry *parent,
+						 const struct recallfs_learning *learned)
+{
+	struct dentry *lower_parent;
+
+	if (recallfs_mode(sbi) == RECALLFS_MODE_OFF)
+		return NULL;
+	lower_parent = recallfs_lower_bind(parent);
+	if (IS_ERR(lower_parent))
+		return NULL;
+	return recallfs_dir_to_record(sbi, parent, lower_parent, learned);
+}
+
 /*
  * Found @dentry's answer stale, but is its lower object still the one it
  * stands for (bound now if it was not)? Then it is the lower's answer, and
- * is recorded again as a lookup's would be.
+ * is recorded again as a lookup's would be. Only a mismatch (-ESTALE from
+ * binding) makes it invalid; another error (a signal, an I/O error, EACCES
+ * of the caller's search) fails the walk and leaves the dentry alone.
+ * d_time is written once, after the binding (see recallfs_d_revalidate()).
  */
 static int recallfs_relearn(struct recallfs_sb_info *sbi, struct dentry *dentry,
 			    unsigned int flags)
 {
 	struct recallfs_learning learning;
+	struct name_snapshot name;
 	struct dentry *parent, *lower;
+	unsigned long time = 0;
 	struct recallfs_dir *dir;
 	int valid;
 
 	recallfs_learning_start(sbi, &learning);
-	lower = recallfs_lower_bind(dentry);
-	if (IS_ERR(lower))
-		return 0;
-	valid = recallfs_revalidate_bound(dentry, lower, flags);
-	if (valid <= 0)
-		return valid;
-	WRITE_ONCE(dentry->d_time, 0);	/* the lower's answer, unless recorded below */
-	if (recallfs_mode(sbi) == RECALLFS_MODE_OFF)
-		return 1;
 	parent = dget_parent(dentry);
-	dir = recallfs_dir_to_record(sbi, parent, recallfs_lower_dentry(parent), &learning);
-	if (dir) {
-		recallfs_record_lookup(sbi, dir, dentry, lower, &learning);
-		recallfs_dir_put(dir);
+	take_dentry_name_snapshot(&name, dentry);
+	dir = recallfs_relearn_dir(sbi, parent, &learning);
+	lower = recallfs_lower_bind(dentry);
+	valid = IS_ERR(lower) ? PTR_ERR(lower) : recallfs_revalidate_bound(dentry, lower, flags);
+	if (valid == -ESTALE)
+		valid = 0;
+	if (valid > 0 && dir &&
+	    !recallfs_record_lookup(sbi, dir, &name.name, lower, &learning)) {
+		if (recallfs_dentry_is(dentry, parent, &name.name))
+			time = dir->gen;
+		else
+			recallfs_dir_forget(sbi, dir);	/* moved meanwhile: what was recorded? */
 	}
+	if (valid > 0)
+		WRITE_ONCE(dentry->d_time, time);
+	recallfs_dir_put(dir);
+	release_dentry_name_snapshot(&name);
 	dput(parent);
-	return 1;
+	return valid;
 }
 
 /*
@@ -826,20 +864,27 @@ static int recallfs_lower_changed(struct recallfs_sb_info *sbi, struct dentry *d
 static int recallfs_d_revalidate(RECALLFS_D_REVALIDATE_PARAMS)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
-	struct dentry *lower = recallfs_lower_dentry(dentry);
+	unsigned long time = READ_ONCE(dentry->d_time);
+	struct dentry *lower;
 
-	if (recallfs_dentry_raced(dentry))
+	/*
+	 * d_time before d_fsdata: recallfs_relearn() binds first, and a d_time
+	 * of 0 it wrote comes with a lower dentry.
+	 */
+	smp_rmb();
+	lower = recallfs_lower_dentry(dentry);
+	if (time == RECALLFS_DENTRY_RACED)
 		return recallfs_revalidate_stale(sbi, dentry, flags);
 	if (lower && recallfs_lower_saw_change(dentry, lower))
 		return recallfs_lower_changed(sbi, dentry, flags);
-	if (recallfs_dentry_indexed(dentry)) {
+	if (time & ~RECALLFS_DENTRY_FLAGS) {	/* indexed */
 		/* An answer of an index that is now off: the lower's from now on. */
 		if (recallfs_mode(sbi) == RECALLFS_MODE_OFF)
 			return recallfs_revalidate_stale(sbi, dentry, flags);
 		return recallfs_revalidate_indexed(sbi, dentry, flags);
 	}
-	if (!lower)
-		return 0;
+	if (!lower)	/* not expected (see above): ask again */
+		return recallfs_revalidate_stale(sbi, dentry, flags);
 	return recallfs_revalidate_bound(dentry, lower, flags);
 }
 

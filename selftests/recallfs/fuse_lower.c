@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -346,7 +347,11 @@ static bool fl_control(struct fuse_lower *fl)
 	parent = fl->notify_parent;
 	memcpy(name, fl->notify_name, sizeof(name));
 	pthread_mutex_unlock(&fl->lock);
-	/* Outside the lock: the kernel may wait on a request served under it. */
+	/*
+	 * Outside the lock: the kernel may wait on a request served under it.
+	 * No request is served while this waits for the parent's inode lock:
+	 * a test must not send one while a lookup in that directory waits.
+	 */
 	err = fl_notify_inval_entry(fl, parent, name);
 	pthread_mutex_lock(&fl->lock);
 	fl->notify_err = err;
@@ -387,6 +392,12 @@ static void fl_serve(struct fuse_lower *fl)
 	free(req);
 }
 
+/* One control byte to the server: 1, or -1 (errno set). */
+static ssize_t fl_send(struct fuse_lower *fl, char c)
+{
+	return send(fl->ctl[1], &c, 1, MSG_NOSIGNAL);
+}
+
 static void fl_init_shared(struct fuse_lower *fl)
 {
 	pthread_mutexattr_t ma;
@@ -416,6 +427,7 @@ struct fuse_lower *fuse_lower_start(const char *mnt)
 {
 	struct fuse_lower *fl;
 	char opts[128];
+	pid_t test;
 	int err;
 
 	fl = mmap(NULL, sizeof(*fl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -428,15 +440,18 @@ struct fuse_lower *fuse_lower_start(const char *mnt)
 	fl->nodes[0] = (struct fl_node){ .parent = 1, .mode = S_IFDIR | 0755 };
 	fl->nr_nodes = 1;
 	fl->dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-	if (fl->dev < 0 || pipe2(fl->ctl, O_CLOEXEC))
+	/* A socket pair, not a pipe: a byte sent after the server left is EPIPE, not SIGPIPE. */
+	if (fl->dev < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fl->ctl))
 		goto fail;
-	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40755,user_id=0,group_id=0,allow_other",
-		 fl->dev);
+	/* default_permissions: the kernel checks modes, as on NFS (no ACCESS requests). */
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40755,user_id=0,group_id=0,allow_other,default_permissions", fl->dev);
 	if (mount("fuse_lower", mnt, "fuse", MS_NOSUID | MS_NODEV, opts))
 		goto fail;
+	test = getpid();
 	fl->server = fork();
 	if (fl->server == 0)
-		fl_server_main(fl, getppid());
+		fl_server_main(fl, test);
 	if (fl->server < 0) {
 		err = errno;
 		umount2(mnt, MNT_DETACH);
@@ -461,7 +476,7 @@ void fuse_lower_stop(struct fuse_lower *fl)
 	if (fl->server > 0) {
 		fuse_lower_release(fl);
 		umount2(fl->mnt, MNT_DETACH);
-		if (write(fl->ctl[1], "q", 1) != 1)
+		if (fl_send(fl, 'q') != 1 && errno != EPIPE)
 			fprintf(stderr, "# fuse_lower: stop: %s\n", strerror(errno));
 		/* Its exit closes the device: the connection ends, nothing waits on it. */
 		waitpid(fl->server, NULL, 0);
@@ -554,7 +569,7 @@ static int fl_ask_notify(struct fuse_lower *fl, uint64_t parent, const char *nam
 	fl->notify_parent = parent;
 	snprintf(fl->notify_name, sizeof(fl->notify_name), "%s", name);
 	fl->notify_pending = true;
-	if (write(fl->ctl[1], "n", 1) != 1) {
+	if (fl_send(fl, 'n') != 1) {
 		fl->notify_pending = false;
 		pthread_mutex_unlock(&fl->lock);
 		return EIO;
@@ -589,6 +604,22 @@ int fuse_lower_remove(struct fuse_lower *fl, const char *path)
 		return ENOENT;
 	}
 	return fl_ask_notify(fl, parent, name);
+}
+
+int fuse_lower_chmod(struct fuse_lower *fl, const char *path, mode_t mode)
+{
+	uint64_t id;
+
+	pthread_mutex_lock(&fl->lock);
+	id = fl_resolve(fl, path);
+	if (id) {
+		struct fl_node *n = fl_node(fl, id);
+
+		n->mode = (n->mode & S_IFMT) | (mode & 07777);
+		n->change++;	/* its ctime */
+	}
+	pthread_mutex_unlock(&fl->lock);
+	return id ? 0 : ENOENT;
 }
 
 int fuse_lower_hide(struct fuse_lower *fl, const char *path)
@@ -661,7 +692,7 @@ int fuse_lower_passed(struct fuse_lower *fl)
 
 void fuse_lower_release(struct fuse_lower *fl)
 {
-	if (write(fl->ctl[1], "r", 1) != 1)
+	if (fl_send(fl, 'r') != 1 && errno != EPIPE)
 		fprintf(stderr, "# fuse_lower: release: %s\n", strerror(errno));
 }
 

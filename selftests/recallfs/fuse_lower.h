@@ -32,6 +32,8 @@ int fuse_lower_symlink(struct fuse_lower *fl, const char *path, const char *targ
 int fuse_lower_add_unseen(struct fuse_lower *fl, const char *path, mode_t mode);
 /* Removed, and the client told to forget the name (FUSE_NOTIFY_INVAL_ENTRY). */
 int fuse_lower_remove(struct fuse_lower *fl, const char *path);
+/* Mode bits changed (the client sees them when it asks for attributes). */
+int fuse_lower_chmod(struct fuse_lower *fl, const char *path, mode_t mode);
 /* @path is found by LOOKUP but never listed by READDIR (as NetApp's .snapshot). */
 int fuse_lower_hide(struct fuse_lower *fl, const char *path);
 

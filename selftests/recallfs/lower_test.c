@@ -9,7 +9,8 @@
  *   point (a forced GETATTR is left unanswered), the other runs there, and
  *   after the invalidation returns the server's truth must be seen, now and
  *   after a remount.
- * - A symlink's target read from an object the server replaced meanwhile.
+ * - A symlink's target read from an object the server replaced meanwhile, an
+ *   ACL finding made on an object whose mode changed since it was recorded.
  * - A directory in use below an invalidated path.
  * - Listings: a lower that returns one name per READDIR, and a name that is
  *   found but never listed.
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -390,6 +392,62 @@ TEST_F(lower, listing_racing_invalidate_not_recorded)
 	EXPECT_KLOG_CLEAN();
 }
 
+/* access(mnt/rel, R_OK) as @uid (a child): 0 or errno. */
+static int access_as(const char *root, const char *rel, uid_t uid)
+{
+	char path[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	path_join(path, sizeof(path), root, rel);
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(uid) || setuid(uid))
+			_exit(255);
+		_exit(access(path, R_OK) ? errno : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+#define OTHER_UID 1000
+
+/*
+ * Immutable mode. t/f was recorded 0755; the server made it 0750 since. The
+ * next mount answers from the record, and may learn that f has no ACL (the
+ * finding that lets its mode be trusted for everyone): learned on the 0750
+ * object, it must not be recorded onto the 0755 record, nor grant "other"
+ * a read the server refuses, now or after a remount.
+ */
+TEST_F(lower, mode_only_not_learned_onto_a_record_granting_more)
+{
+	char lower_f[PATH_MAX];
+	struct statx sx;
+
+	ASSERT_EQ(0, chmod(self->base, 0755));
+	ADD("t", S_IFDIR | 0755);
+	ADD("t/f", S_IFREG | 0755);
+	MOUNT(",immutable");
+	ASSERT_EQ(0, stat_err(self, "t/f"));
+	UMOUNT();
+	ASSERT_EQ(0, fuse_lower_chmod(self->fl, "t/f", 0750));
+	path_join(lower_f, sizeof(lower_f), self->fuse, "t/f");
+	ASSERT_EQ(0, statx(AT_FDCWD, lower_f, AT_STATX_FORCE_SYNC, STATX_MODE, &sx));
+	ASSERT_EQ(0750, sx.stx_mode & 07777) TH_LOG("the lower does not see the chmod");
+	/* The control: the server refuses uid 1000 now. */
+	ASSERT_EQ(EACCES, access_as(self->fuse, "t/f", OTHER_UID));
+
+	MOUNT(",immutable");
+	EXPECT_EQ(EACCES, access_as(self->mnt, "t/f", OTHER_UID))
+		TH_LOG("uid %d may read t/f through recallfs; the server refuses", OTHER_UID);
+	UMOUNT();
+	MOUNT(",immutable");
+	EXPECT_EQ(EACCES, access_as(self->mnt, "t/f", OTHER_UID))
+		TH_LOG("after a remount, uid %d may read t/f through recallfs", OTHER_UID);
+	EXPECT_KLOG_CLEAN();
+}
+
 #define WALKS 10
 
 /*
@@ -433,7 +491,16 @@ TEST_F(lower, directory_in_use_survives_invalidation)
 	note("%d walks through t/d/m after the invalidation: %lld lower lookups\n", WALKS,
 	     lower_after - lower_before);
 	close(fd);
-	umount2(m, MNT_DETACH);
+	EXPECT_EQ(0, umount2(m, 0)) TH_LOG("umount %s: %s", m, strerror(errno));
+	/* Learned again, and journaled: the next mount walks t/d/m from the index. */
+	UMOUNT();
+	MOUNT(",immutable");
+	s = read_stats(self->name);
+	lower_before = stat_of(&s, "lower_lookups");
+	EXPECT_EQ(0, stat_err(self, "t/d/m"));
+	s = read_stats(self->name);
+	EXPECT_EQ(lower_before, stat_of(&s, "lower_lookups"))
+		TH_LOG("t/d/m after a remount cost lower lookups: not recorded again");
 	EXPECT_KLOG_CLEAN();
 }
 
