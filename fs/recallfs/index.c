@@ -471,6 +471,26 @@ static bool recallfs_dir_admits(struct recallfs_sb_info *sbi, const struct recal
 }
 
 /*
+ * May @rec, made from entry @old as the caller saw it, replace @old now?
+ * Only if @old still records @lower, has no target yet, no flag @rec lacks
+ * and the attributes @rec carries: an amendment or a record made since is
+ * not undone.
+ */
+static bool recallfs_entry_amendable(const struct recallfs_entry *old,
+				     const struct recallfs_record *rec, const struct inode *lower)
+{
+	const struct recallfs_attr *a, *b = &rec->attr;
+
+	if (!old || !recallfs_entry_records(old, lower) || old->link_len ||
+	    (old->flags & ~rec->flags))
+		return false;
+	a = recallfs_entry_attr(old);
+	return a->size == b->size && a->nlink == b->nlink &&
+	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
+	       a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec;
+}
+
+/*
  * Record @rec (an ENTRY) in @dir, replacing an older entry for the name
  * (with @amends, only one that records that lower inode).
  * An entry @learned from the lower is journaled while @dir's lock orders it:
@@ -480,18 +500,6 @@ static bool recallfs_dir_admits(struct recallfs_sb_info *sbi, const struct recal
  * for the caller), -ESTALE for a dead @dir or an answer an invalidation
  * raced (recallfs_learning_current()).
  */
-/*
- * May @rec, made from entry @old as the caller saw it, replace @old now?
- * Only if @old still records @lower, has no target yet and no flag @rec
- * lacks: an amendment made since is not undone.
- */
-static bool recallfs_entry_amendable(const struct recallfs_entry *old,
-				     const struct recallfs_record *rec, const struct inode *lower)
-{
-	return old && recallfs_entry_records(old, lower) && !old->link_len &&
-	       !(old->flags & ~rec->flags);
-}
-
 static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 			      const struct recallfs_record *rec,
 			      const struct recallfs_learning *learned, const struct inode *amends)

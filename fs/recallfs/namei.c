@@ -46,6 +46,8 @@ static struct recallfs_dir *recallfs_dir_of(struct dentry *dentry,
 	char *buf;
 	u32 len;
 
+	if (created)
+		*created = false;
 	rcu_read_lock();
 	dir = READ_ONCE(ri->dir);
 	if (dir && (READ_ONCE(dir->dead) || !refcount_inc_not_zero(&dir->ref)))
@@ -481,18 +483,21 @@ static void recallfs_update_entry(struct dentry *dentry, struct inode *lower, co
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
 	struct dentry *parent = dget_parent(dentry);
+	struct name_snapshot name;
 	struct recallfs_record rec;
 	struct recallfs_entry *e;
 	struct recallfs_dir *dir;
 	bool update = false;
 
+	/* The name may move (a directory alias, by d_splice_alias()): a copy. */
+	take_dentry_name_snapshot(&name, dentry);
 	if (recallfs_mode(sbi) == RECALLFS_MODE_OFF || !d_inode(parent) || parent == dentry)
 		goto out;
 	dir = recallfs_dir_of(parent, NULL, NULL);
 	if (IS_ERR_OR_NULL(dir))
 		goto out;
 	rcu_read_lock();
-	e = recallfs_entry_find(sbi, dir, (const char *)dentry->d_name.name, dentry->d_name.len);
+	e = recallfs_entry_find(sbi, dir, (const char *)name.name.name, name.name.len);
 	if (e && recallfs_entry_records(e, lower) && !e->link_len &&
 	    (link || (e->flags & flags) != flags)) {
 		recallfs_entry_to_record(e, &rec);
@@ -501,7 +506,8 @@ static void recallfs_update_entry(struct dentry *dentry, struct inode *lower, co
 	rcu_read_unlock();
 	if (update) {
 		rec.dir = dir->path;
-		rec.name = (const char *)dentry->d_name.name;
+		rec.name = (const char *)name.name.name;
+		rec.name_len = name.name.len;
 		rec.flags |= flags;
 		rec.link = link;
 		rec.link_len = link ? strlen(link) : 0;
@@ -509,6 +515,7 @@ static void recallfs_update_entry(struct dentry *dentry, struct inode *lower, co
 	}
 	recallfs_dir_put(dir);
 out:
+	release_dentry_name_snapshot(&name);
 	dput(parent);
 }
 
@@ -686,18 +693,18 @@ static bool recallfs_dentry_is(struct dentry *dentry, struct dentry *parent,
 
 /*
  * The state of @parent to record a relearned answer in, taken (as for a
- * lookup) before the lower is asked, or NULL.
+ * lookup) before the lower is asked, or NULL; an ERR_PTR if @parent cannot
+ * be bound.
  */
 static struct recallfs_dir *recallfs_relearn_dir(struct recallfs_sb_info *sbi,
 						 struct dentry *parent,
 						 const struct recallfs_learning *learned)
 {
-	struct dentry *lower_parent;
+	struct dentry *lower_parent = recallfs_lower_bind(parent);
 
-	if (recallfs_mode(sbi) == RECALLFS_MODE_OFF)
-		return NULL;
-	lower_parent = recallfs_lower_bind(parent);
 	if (IS_ERR(lower_parent))
+		return ERR_CAST(lower_parent);
+	if (recallfs_mode(sbi) == RECALLFS_MODE_OFF)
 		return NULL;
 	return recallfs_dir_to_record(sbi, parent, lower_parent, learned);
 }
@@ -705,10 +712,12 @@ static struct recallfs_dir *recallfs_relearn_dir(struct recallfs_sb_info *sbi,
 /*
  * Found @dentry's answer stale, but is its lower object still the one it
  * stands for (bound now if it was not)? Then it is the lower's answer, and
- * is recorded again as a lookup's would be. Only a mismatch (-ESTALE from
- * binding) makes it invalid; another error (a signal, an I/O error, EACCES
- * of the caller's search) fails the walk and leaves the dentry alone.
- * d_time is written once, after the binding (see recallfs_d_revalidate()).
+ * is recorded again as a lookup's would be. It is invalid if the lower says
+ * so: a mismatch when binding (-ESTALE), a lower directory gone (-ENOENT),
+ * the lower's d_revalidate. Another error (a signal, an I/O error, EACCES of
+ * the caller's search) fails the walk; the dentry keeps its stale answer
+ * (and whatever binding was done). When valid, d_time is written once,
+ * after the binding (see recallfs_d_revalidate()).
  */
 static int recallfs_relearn(struct recallfs_sb_info *sbi, struct dentry *dentry,
 			    unsigned int flags)
@@ -724,9 +733,14 @@ static int recallfs_relearn(struct recallfs_sb_info *sbi, struct dentry *dentry,
 	parent = dget_parent(dentry);
 	take_dentry_name_snapshot(&name, dentry);
 	dir = recallfs_relearn_dir(sbi, parent, &learning);
-	lower = recallfs_lower_bind(dentry);
+	if (IS_ERR(dir)) {
+		lower = ERR_CAST(dir);
+		dir = NULL;
+	} else {
+		lower = recallfs_lower_bind(dentry);
+	}
 	valid = IS_ERR(lower) ? PTR_ERR(lower) : recallfs_revalidate_bound(dentry, lower, flags);
-	if (valid == -ESTALE)
+	if (valid == -ESTALE || valid == -ENOENT)
 		valid = 0;
 	if (valid > 0 && dir &&
 	    !recallfs_record_lookup(sbi, dir, &name.name, lower, &learning)) {
@@ -735,8 +749,8 @@ static int recallfs_relearn(struct recallfs_sb_info *sbi, struct dentry *dentry,
 		else
 			recallfs_dir_forget(sbi, dir);	/* moved meanwhile: what was recorded? */
 	}
-	if (valid > 0)
-		WRITE_ONCE(dentry->d_time, time);
+	if (valid > 0)	/* after the binding it relies on (pairs with the smp_rmb()) */
+		smp_store_release(&dentry->d_time, time);
 	recallfs_dir_put(dir);
 	release_dentry_name_snapshot(&name);
 	dput(parent);
@@ -868,8 +882,8 @@ static int recallfs_d_revalidate(RECALLFS_D_REVALIDATE_PARAMS)
 	struct dentry *lower;
 
 	/*
-	 * d_time before d_fsdata: recallfs_relearn() binds first, and a d_time
-	 * of 0 it wrote comes with a lower dentry.
+	 * d_time before d_fsdata: a d_time of 0 that recallfs_relearn() wrote
+	 * (a store-release after binding) comes with a lower dentry.
 	 */
 	smp_rmb();
 	lower = recallfs_lower_dentry(dentry);
