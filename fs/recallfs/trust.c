@@ -194,6 +194,18 @@ static bool recallfs_learn_mode_only(struct inode *inode)
 }
 
 /*
+ * Do @inode's mode and (if bound) its lower inode's both grant @mask to
+ * everyone? The lower's is the newer when binding found the record outdated.
+ */
+static bool recallfs_modes_grant_all(struct inode *inode, int mask)
+{
+	struct inode *lower = recallfs_lower_inode(inode);
+
+	return recallfs_mode_grants_all(inode->i_mode, mask) &&
+	       (!lower || recallfs_mode_grants_all(lower->i_mode, mask));
+}
+
+/*
  * May permission @mask on @inode be answered here, for whoever asks?
  * 0: yes; -EAGAIN: ask the lower inode; -ECHILD: not without sleeping.
  * Verify mode answers only the search of a recorded directory (its stamp is
@@ -204,15 +216,13 @@ static bool recallfs_learn_mode_only(struct inode *inode)
 int recallfs_trust_permission(struct inode *inode, int mask)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(inode->i_sb);
-	struct inode *lower = recallfs_lower_inode(inode);
 	enum recallfs_mode mode = recallfs_mode(sbi);
 
 	if (mode == RECALLFS_MODE_OFF)
 		return -EAGAIN;
 	if (recallfs_indexed_search(inode, mask))
 		return 0;
-	if (mode != RECALLFS_MODE_IMMUTABLE || !recallfs_mode_grants_all(inode->i_mode, mask) ||
-	    (lower && !recallfs_mode_grants_all(lower->i_mode, mask)))
+	if (mode != RECALLFS_MODE_IMMUTABLE || !recallfs_modes_grant_all(inode, mask))
 		return -EAGAIN;
 	switch (READ_ONCE(RECALLFS_I(inode)->acl_state)) {
 	case RECALLFS_ACL_NONE:
@@ -225,10 +235,7 @@ int recallfs_trust_permission(struct inode *inode, int mask)
 		return 0;
 	if (mask & MAY_NOT_BLOCK)
 		return -ECHILD;
-	if (!recallfs_learn_mode_only(inode))
-		return -EAGAIN;
-	/* Binding may have found the record outdated, and taken the lower's mode. */
-	lower = recallfs_lower_inode(inode);
-	return recallfs_mode_grants_all(inode->i_mode, mask) && lower &&
-	       recallfs_mode_grants_all(lower->i_mode, mask) ? 0 : -EAGAIN;
+	/* Learning binds: the modes are asked again, the lower's among them. */
+	return recallfs_learn_mode_only(inode) && recallfs_modes_grant_all(inode, mask) ?
+	       0 : -EAGAIN;
 }

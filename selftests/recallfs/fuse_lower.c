@@ -78,7 +78,6 @@ struct fuse_lower {
 	int held;		/* index of the held one, or -1 */
 	uint32_t held_opcode;
 	uint64_t held_unique, held_node;
-	unsigned int proto_minor;
 	/* A notification the test asked the server to send. */
 	bool notify_pending;
 	int notify_err;
@@ -159,7 +158,6 @@ static void fl_init(struct fuse_lower *fl, uint64_t unique, const struct fuse_in
 		.time_gran = 1,
 	};
 
-	fl->proto_minor = out.minor;
 	fl_reply(fl, unique, 0, &out, sizeof(out));
 }
 
@@ -295,7 +293,6 @@ static void fl_handle(struct fuse_lower *fl, const char *req)
 		fl_lookup(fl, h, arg);
 		break;
 	case FUSE_GETATTR:
-		fl->counts.getattrs++;
 		fl_holdable(fl, h);
 		break;
 	case FUSE_READLINK:

@@ -59,7 +59,6 @@ void fuse_lower_release(struct fuse_lower *fl);
 struct fuse_lower_counts {
 	unsigned long lookups;
 	unsigned long readdirs;
-	unsigned long getattrs;
 };
 void fuse_lower_counts(struct fuse_lower *fl, struct fuse_lower_counts *out);
 unsigned long fuse_lower_lookups_of(struct fuse_lower *fl, const char *name);

@@ -111,25 +111,19 @@ static int mount_recallfs(FIXTURE_DATA(lower) *self, const char *opts)
 	EXPECT_EQ(0U, _k.bad) TH_LOG("kernel log: %s", _k.first_bad); \
 } while (0)
 
-/* lstat() of mnt/rel through recallfs: 0 or errno. */
-static int stat_err(FIXTURE_DATA(lower) *self, const char *rel)
+/* lstat() of root/rel: 0 or errno. */
+static int lstat_err(const char *root, const char *rel)
 {
 	char path[PATH_MAX];
 	struct stat st;
 
-	path_join(path, sizeof(path), self->mnt, rel);
+	path_join(path, sizeof(path), root, rel);
 	return lstat(path, &st) ? errno : 0;
 }
 
-/* lstat() of rel on the lower mount itself: 0 or errno. */
-static int lower_stat_err(FIXTURE_DATA(lower) *self, const char *rel)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	path_join(path, sizeof(path), self->fuse, rel);
-	return lstat(path, &st) ? errno : 0;
-}
+/* Through recallfs, and on the lower mount itself. */
+#define stat_err(self, rel)		lstat_err((self)->mnt, rel)
+#define lower_stat_err(self, rel)	lstat_err((self)->fuse, rel)
 
 /* A sysfs write in a thread of its own: it is held inside the lower. */
 struct sysfs_writer {
