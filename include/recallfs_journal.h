@@ -38,14 +38,19 @@
 #define RECALLFS_JOURNAL_VERSION	1
 
 /*
- * Feature flags. INCOMPAT_DIR_COOKIE: DIR records may carry a change cookie
- * (RECALLFS_DIR_CHANGE_COOKIE). Set in every header this code writes; a
- * journal without it (older code's) is appended to as it is, and older code
- * reads a DIR record with a cookie as damage and replays what came before.
+ * Feature flags, set in every header this code writes. A journal without
+ * them (older code's) is appended to as it is; older code reads a record
+ * that uses one as damage and replays what came before it.
+ * INCOMPAT_DIR_COOKIE: DIR records may carry a change cookie
+ * (RECALLFS_DIR_CHANGE_COOKIE).
+ * INCOMPAT_ENTRY_HANDLE: positive ENTRY records may carry the lower object's
+ * file handle (struct recallfs_journal_entry fh_len, fh_type).
  */
 #define RECALLFS_JOURNAL_INCOMPAT_DIR_COOKIE	0x1u
+#define RECALLFS_JOURNAL_INCOMPAT_ENTRY_HANDLE	0x2u
 #define RECALLFS_JOURNAL_COMPAT_SUPP	0u
-#define RECALLFS_JOURNAL_INCOMPAT_SUPP	RECALLFS_JOURNAL_INCOMPAT_DIR_COOKIE
+#define RECALLFS_JOURNAL_INCOMPAT_SUPP	(RECALLFS_JOURNAL_INCOMPAT_DIR_COOKIE | \
+					 RECALLFS_JOURNAL_INCOMPAT_ENTRY_HANDLE)
 
 /* Sanity limits: a decoder refuses anything larger. */
 #define RECALLFS_JOURNAL_NAME_MAX	255	/* one path component */
@@ -92,11 +97,14 @@ struct recallfs_journal_rec_head {
 	__le16 name_len;		/* ENTRY; 0 otherwise */
 };
 
-/* After the head of an ENTRY record. 8 bytes. */
+/*
+ * After the head of an ENTRY record. 8 bytes. A positive entry's file handle
+ * reaches its lower object without a lookup; its bytes follow the link.
+ */
 struct recallfs_journal_entry {
 	__le16 link_len;		/* 0 if no symlink target was recorded */
-	__le16 reserved0;
-	__le32 reserved1;
+	__le16 fh_len;			/* <= RECALLFS_JOURNAL_FH_MAX; 0 unless positive */
+	__le32 fh_type;			/* exportfs fid type, 0 without a handle */
 	/* then struct recallfs_journal_attr if RECALLFS_ENTRY_POSITIVE */
 };
 

@@ -54,7 +54,7 @@ struct recallfs_attr {
 	__u32 blksize;
 };
 
-/* Largest lower file handle recorded for a directory (bytes). */
+/* Largest lower file handle recorded for an object (bytes). */
 #define RECALLFS_FH_MAX		128
 
 /*
@@ -94,9 +94,10 @@ struct recallfs_record {
 	const char *link;
 	struct recallfs_attr attr;	/* ENTRY with RECALLFS_ENTRY_POSITIVE */
 	struct recallfs_stamp stamp;	/* DIR */
-	__u32 fh_type;			/* DIR: exportfs fid type of the lower directory */
-	__u32 fh_len;			/* DIR: bytes of fh, 0 if none, <= RECALLFS_FH_MAX */
-	const void *fh;			/* DIR: reaches the directory without a lookup */
+	/* DIR, positive ENTRY: the lower object's file handle, reached without a lookup */
+	__u32 fh_type;			/* exportfs fid type, 0 without a handle */
+	__u32 fh_len;			/* bytes of fh, 0 if none, <= RECALLFS_FH_MAX */
+	const void *fh;
 };
 
 #endif /* _RECALLFS_RECORD_H */

@@ -50,6 +50,7 @@ static char names[8][300];
 static struct recallfs_record sample(int k)
 {
 	static const char link[] = "../lib/libfoo.so.1.2.3";
+	static const __u8 handle[] = { 0x24, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
 	struct recallfs_record r;
 
 	memset(&r, 0, sizeof(r));
@@ -84,6 +85,9 @@ static struct recallfs_record sample(int k)
 			.ctime_sec = 0x7fffffffffffffffll, .atime_nsec = 1, .mtime_nsec = 999999999,
 			.ctime_nsec = 7, .mode = 0120777, .uid = 1000, .gid = 4294967294u,
 			.nlink = 1, .rdev = 0, .blksize = 4096 };
+		r.fh = handle;
+		r.fh_len = sizeof(handle);
+		r.fh_type = 0x81;
 		break;
 	case 2:	/* positive entry at the root, no link, mode bits checked */
 		r.type = RECALLFS_REC_ENTRY;
@@ -137,6 +141,7 @@ static int record_eq(const struct recallfs_record *a, const struct recallfs_reco
 	       bytes_eq(a->dir, a->dir_len, b->dir, b->dir_len) &&
 	       bytes_eq(a->name, a->name_len, b->name, b->name_len) &&
 	       bytes_eq(a->link, a->link_len, b->link, b->link_len) &&
+	       bytes_eq(a->fh, a->fh_len, b->fh, b->fh_len) && a->fh_type == b->fh_type &&
 	       (a->type != RECALLFS_REC_ENTRY || !(a->flags & RECALLFS_ENTRY_POSITIVE) ||
 		!memcmp(&a->attr, &b->attr, sizeof(a->attr))) &&
 	       (a->type != RECALLFS_REC_DIR || !memcmp(&a->stamp, &b->stamp, sizeof(a->stamp)));
@@ -192,7 +197,16 @@ static int test_refused(void)
 	REFUSED(r.type = 0);
 	REFUSED(r.type = 99);
 	REFUSED((r.type = RECALLFS_REC_DIR));	/* a DIR record with a name */
+	/* A file handle only for a positive entry; a type only with one. */
+	REFUSED((r.fh = "\1\2\3\4", r.fh_len = 4, r.fh_type = 1));
+	REFUSED(r.fh_type = 1);
 #undef REFUSED
+	r = sample(1);
+	r.fh = big;
+	r.fh_len = RECALLFS_JOURNAL_FH_MAX + 1;
+	CHECK(recallfs_record_size(&r) == 0, "entry handle over the limit");
+	r.fh_len = RECALLFS_JOURNAL_FH_MAX;
+	CHECK(recallfs_record_size(&r) > 0, "entry handle at the limit");
 	/* A cookie flag and a stamp's cookie come together or not at all. */
 	r = sample(7);
 	r.flags &= (__u16)~RECALLFS_DIR_CHANGE_COOKIE;
@@ -212,6 +226,8 @@ static int test_refused(void)
 	r.name_len = RECALLFS_JOURNAL_NAME_MAX;
 	r.link = big;
 	r.link_len = RECALLFS_JOURNAL_LINK_MAX;
+	r.fh = big;
+	r.fh_len = RECALLFS_JOURNAL_FH_MAX;
 	CHECK(recallfs_record_encode(&r, buf, sizeof(buf)) > 0, "largest record");
 	return 1;
 }
@@ -290,10 +306,10 @@ static int test_header(void)
 	copy[8] = 2;
 	header_fix_crc(copy);
 	CHECK(recallfs_header_decode(copy, size, &d) == RECALLFS_DECODE_UNSUPPORTED, "version");
-	/* This code writes the features it has: DIR records may carry a cookie. */
-	CHECK(buf[16] == RECALLFS_JOURNAL_INCOMPAT_DIR_COOKIE, "incompat %#x", buf[16]);
+	/* This code writes the features it has: DIR cookies, entry handles. */
+	CHECK(buf[16] == RECALLFS_JOURNAL_INCOMPAT_SUPP, "incompat %#x", buf[16]);
 	memcpy(copy, buf, size);
-	copy[16] |= 2;
+	copy[16] |= 4;
 	header_fix_crc(copy);
 	CHECK(recallfs_header_decode(copy, size, &d) == RECALLFS_DECODE_UNSUPPORTED, "incompat");
 	/* A journal of older code, without the feature, is read too. */

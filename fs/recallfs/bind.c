@@ -4,9 +4,11 @@
  *
  * A dentry and inode made from a record have no lower object until something
  * needs one (open, readdir, readlink, xattrs, a permission question only the
- * lower inode can answer). Binding finds it, by the directory's recorded file
- * handle or by looking each unbound path component up, and then checks that
- * it is the object the record describes: same type and inode number. A record
+ * lower inode can answer). Binding finds it by the object's recorded file
+ * handle (no lookup at all; on NFS at most a GETATTR when the inode is not
+ * cached) or, where there is none, by looking each unbound path component
+ * up, and then checks that it is the object the record describes: same type
+ * and inode number. A record
  * that fails is forgotten (its directory is invalidated) and the caller gets
  * -ESTALE, which the VFS answers with a fresh lookup where it can. The same
  * object whose owner or mode changed since (the record would claim more than
@@ -111,6 +113,52 @@ static void recallfs_record_outdated(struct dentry *dentry, struct dentry *paren
 		recallfs_forget_dir_inode(sbi, inode);
 }
 
+/*
+ * Encode @lower's file handle into @rec (fh, fh_len, fh_type), stored in
+ * @buf (RECALLFS_FH_MAX bytes); nothing if the lower filesystem has none.
+ */
+void recallfs_encode_handle(struct dentry *lower, struct recallfs_record *rec, u32 *buf)
+{
+	int words = RECALLFS_FH_MAX / 4;
+	int type;
+
+	if (!lower->d_sb->s_export_op || !lower->d_sb->s_export_op->fh_to_dentry)
+		return;
+	type = exportfs_encode_fh(lower, (struct fid *)buf, &words, 0);
+	if (type <= 0 || type == FILEID_INVALID || words > RECALLFS_FH_MAX / 4)
+		return;
+	rec->fh_type = type;
+	rec->fh_len = words * 4;
+	rec->fh = buf;
+}
+
+/*
+ * The positive lower dentry that file handle @bytes (@len bytes, 4-byte
+ * aligned) of @type leads to, or an ERR_PTR. The lower's fh_to_dentry, not
+ * exportfs_decode_fh(): that would reconnect a directory to the lower tree,
+ * a lookup of ".." per level on NFS. A disconnected dentry serves open,
+ * readdir, getattr and lookups below it. The lower filesystem checks the
+ * handle as it checks one from an NFS client; the caller checks the object.
+ */
+static struct dentry *recallfs_decode_handle(struct recallfs_sb_info *sbi, u32 type, u32 len,
+					     const void *bytes)
+{
+	struct super_block *lower_sb = sbi->lower_root.dentry->d_sb;
+	const struct export_operations *eops = lower_sb->s_export_op;
+	struct dentry *lower;
+
+	if (!eops || !eops->fh_to_dentry || !len || len % 4)
+		return ERR_PTR(-EOPNOTSUPP);
+	lower = eops->fh_to_dentry(lower_sb, (struct fid *)bytes, len / 4, type);
+	if (!lower)
+		return ERR_PTR(-ESTALE);
+	if (!IS_ERR(lower) && d_really_is_negative(lower)) {
+		dput(lower);
+		return ERR_PTR(-ESTALE);
+	}
+	return lower;
+}
+
 /* Publish @lower as @dentry's lower dentry (consumes the reference). */
 static struct dentry *recallfs_set_lower(struct dentry *dentry, struct dentry *lower)
 {
@@ -152,8 +200,78 @@ static int recallfs_bind_one(struct dentry *dentry, struct dentry *lower_parent)
 }
 
 /*
- * The lower dentry of @dentry, looked up now (with its unbound ancestors,
- * top down) if @dentry was answered from the index. Valid while @dentry is.
+ * Bind @dentry to lower object @lower, which a file handle led to, if it is
+ * the object @dentry's record names (consumes the reference); -ESTALE if not.
+ */
+static int recallfs_bind_found(struct dentry *dentry, struct dentry *lower)
+{
+	struct inode *inode = d_inode(dentry);
+	struct dentry *parent;
+	bool outdated;
+
+	if (!recallfs_same_identity(inode, d_inode(lower))) {
+		dput(lower);
+		return -ESTALE;
+	}
+	outdated = !recallfs_record_holds(inode, d_inode(lower));
+	recallfs_set_lower(dentry, lower);
+	recallfs_count(RECALLFS_SB(dentry->d_sb), RECALLFS_HANDLE_BINDS);
+	if (outdated) {
+		parent = dget_parent(dentry);
+		recallfs_record_outdated(dentry, parent);
+		dput(parent);
+	}
+	return 0;
+}
+
+/*
+ * Bind @dentry through the file handle recorded with its inode. An error
+ * (no handle, or one that does not lead to the recorded object: then it is
+ * not tried again) leaves the binding to a path lookup, which also decides
+ * whether the record is stale.
+ */
+static int recallfs_bind_by_handle(struct dentry *dentry)
+{
+	struct recallfs_inode *ri;
+	struct recallfs_handle *h;
+	struct dentry *lower;
+	int err;
+
+	if (recallfs_lower_dentry(dentry))
+		return 0;
+	if (d_really_is_negative(dentry))
+		return -ENODATA;
+	ri = RECALLFS_I(d_inode(dentry));
+	h = READ_ONCE(ri->handle);
+	if (!h || READ_ONCE(ri->handle_failed))
+		return -ENODATA;
+	lower = recallfs_decode_handle(RECALLFS_SB(dentry->d_sb), h->type, h->len, h->bytes);
+	err = IS_ERR(lower) ? PTR_ERR(lower) : recallfs_bind_found(dentry, lower);
+	/* A signal or an I/O error says nothing about the handle. */
+	if (err && err != -EINTR && err != -EIO && err != -ENOMEM)
+		WRITE_ONCE(ri->handle_failed, true);
+	return err;
+}
+
+/* Bind unbound @d: by its handle, else under its parent; -EAGAIN if that is unbound. */
+static int recallfs_bind_step(struct dentry *d)
+{
+	struct dentry *parent;
+	int err;
+
+	if (!recallfs_bind_by_handle(d))
+		return 0;
+	parent = dget_parent(d);
+	err = recallfs_lower_dentry(parent) ?
+	      recallfs_bind_one(d, recallfs_lower_dentry(parent)) : -EAGAIN;
+	dput(parent);
+	return err;
+}
+
+/*
+ * The lower dentry of @dentry, found now if @dentry was answered from the
+ * index: through its file handle, else by a lookup under its parent (bound
+ * the same way first). Valid while @dentry is.
  */
 struct dentry *recallfs_lower_bind(struct dentry *dentry)
 {
@@ -162,15 +280,12 @@ struct dentry *recallfs_lower_bind(struct dentry *dentry)
 
 	while (!recallfs_lower_dentry(dentry)) {
 		d = dget(dentry);
-		for (;;) {
+		/* Up to the nearest dentry that can be bound now; then down again. */
+		while ((err = recallfs_bind_step(d)) == -EAGAIN) {
 			parent = dget_parent(d);
-			if (recallfs_lower_dentry(parent))
-				break;
 			dput(d);
 			d = parent;
 		}
-		err = recallfs_bind_one(d, recallfs_lower_dentry(parent));
-		dput(parent);
 		dput(d);
 		if (err)
 			return ERR_PTR(err);
@@ -179,30 +294,23 @@ struct dentry *recallfs_lower_bind(struct dentry *dentry)
 }
 
 /*
- * The lower dentry of directory @dentry. When it is not bound yet, the file
- * handle recorded with the directory reaches it without a lookup per path
- * component: the lower filesystem's fh_to_dentry, which may return a
- * disconnected dentry (fine for lookups below it and for getattr), and on NFS
- * costs nothing when the inode is cached. A path lookup is the fallback, and
- * also what a handle that leads to another object gets.
+ * The lower dentry of directory @dentry, whose index directory is @dir. An
+ * inode made from an entry without a handle (a journal of older code) may
+ * still be reached by the handle of @dir's own DIR record; a path lookup is
+ * the fallback, and also what a handle that leads to another object gets.
  */
 struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir, struct dentry *dentry)
 {
-	struct super_block *lower_sb = RECALLFS_SB(dentry->d_sb)->lower_root.dentry->d_sb;
-	const struct export_operations *eops = lower_sb->s_export_op;
-	struct dentry *lower = recallfs_lower_dentry(dentry);
+	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
+	struct dentry *lower;
 
-	if (lower || !dir->fh_len || !eops || !eops->fh_to_dentry)
-		return recallfs_lower_bind(dentry);
-	lower = eops->fh_to_dentry(lower_sb, (struct fid *)dir->fh, dir->fh_len / 4,
-				   dir->fh_type);
-	if (IS_ERR_OR_NULL(lower) || d_really_is_negative(lower) ||
-	    !recallfs_same_object(d_inode(dentry), d_inode(lower))) {
-		if (!IS_ERR_OR_NULL(lower))
-			dput(lower);
-		return recallfs_lower_bind(dentry);
+	if (!recallfs_lower_dentry(dentry) && !READ_ONCE(RECALLFS_I(d_inode(dentry))->handle) &&
+	    dir->fh_len) {
+		lower = recallfs_decode_handle(sbi, dir->fh_type, dir->fh_len, dir->fh);
+		if (!IS_ERR(lower))
+			recallfs_bind_found(dentry, lower);
 	}
-	return recallfs_set_lower(dentry, lower);
+	return recallfs_lower_bind(dentry);
 }
 
 /*

@@ -302,11 +302,21 @@ static inline void *recallfs_shrinker_data(struct shrinker *s)
 void recallfs_file_accessed(struct file *file);
 
 /*
- * Lower files of regular files. Where the kernel has backing files, the lower
- * file is one (so /proc/PID/maps shows the recallfs path and the kernel's own
- * helpers forward read, splice and mmap); elsewhere it is a plain open of the
- * lower path, and recallfs forwards by hand.
+ * Lower files of regular files. Where the kernel has backing files, a lower
+ * file opened for one recallfs file is one (so /proc/PID/maps shows the
+ * recallfs path and the kernel's own helpers forward read, splice and mmap);
+ * elsewhere, and for a lower file shared by many opens (a backing file would
+ * pin the recallfs path it shows, and so the mount), it is a plain open of
+ * the lower path, and recallfs forwards by hand.
  */
+static inline bool recallfs_lower_is_backing(const struct file *lower)
+{
+#ifdef HAVE_BACKING_FILE
+	return lower->f_mode & FMODE_BACKING;
+#else
+	return false;
+#endif
+}
 #ifdef HAVE_BACKING_FILE
 static inline struct backing_file_ctx recallfs_backing_ctx(struct file *file)
 {
@@ -337,20 +347,21 @@ static inline struct file *recallfs_open_lower_file(struct file *file,
 static inline ssize_t recallfs_read_lower(struct file *file, struct file *lower,
 					  struct kiocb *iocb, struct iov_iter *to)
 {
-#ifdef HAVE_BACKING_FILE
-	struct backing_file_ctx ctx = recallfs_backing_ctx(file);
-
-	return backing_file_read_iter(lower, to, iocb, iocb->ki_flags, &ctx);
-#else
 	ssize_t ret;
 
+#ifdef HAVE_BACKING_FILE
+	if (recallfs_lower_is_backing(lower)) {
+		struct backing_file_ctx ctx = recallfs_backing_ctx(file);
+
+		return backing_file_read_iter(lower, to, iocb, iocb->ki_flags, &ctx);
+	}
+#endif
 	/* A synchronous read of the lower file; it would block, so refuse NOWAIT. */
 	if (iocb->ki_flags & IOCB_NOWAIT)
 		return -EAGAIN;
 	ret = vfs_iter_read(lower, to, &iocb->ki_pos, 0);
 	recallfs_file_accessed(file);
 	return ret;
-#endif
 }
 
 static inline ssize_t recallfs_splice_lower(struct file *file, struct file *lower,
@@ -358,20 +369,25 @@ static inline ssize_t recallfs_splice_lower(struct file *file, struct file *lowe
 					    size_t len, unsigned int flags)
 {
 #if defined(HAVE_BACKING_FILE_SPLICE_READ_IOCB)
-	struct backing_file_ctx ctx = recallfs_backing_ctx(file);
-	struct kiocb iocb;
-	ssize_t ret;
+	if (recallfs_lower_is_backing(lower)) {
+		struct backing_file_ctx ctx = recallfs_backing_ctx(file);
+		struct kiocb iocb;
+		ssize_t ret;
 
-	init_sync_kiocb(&iocb, file);
-	iocb.ki_pos = *ppos;
-	ret = backing_file_splice_read(lower, &iocb, pipe, len, flags, &ctx);
-	*ppos = iocb.ki_pos;
-	return ret;
+		init_sync_kiocb(&iocb, file);
+		iocb.ki_pos = *ppos;
+		ret = backing_file_splice_read(lower, &iocb, pipe, len, flags, &ctx);
+		*ppos = iocb.ki_pos;
+		return ret;
+	}
 #elif defined(HAVE_BACKING_FILE)
-	struct backing_file_ctx ctx = recallfs_backing_ctx(file);
+	if (recallfs_lower_is_backing(lower)) {
+		struct backing_file_ctx ctx = recallfs_backing_ctx(file);
 
-	return backing_file_splice_read(lower, ppos, pipe, len, flags, &ctx);
-#elif defined(HAVE_GENERIC_FILE_SPLICE_READ)
+		return backing_file_splice_read(lower, ppos, pipe, len, flags, &ctx);
+	}
+#endif
+#if defined(HAVE_GENERIC_FILE_SPLICE_READ)
 	/* Goes through recallfs' ->read_iter, which reads the lower file. */
 	return generic_file_splice_read(file, ppos, pipe, len, flags);
 #else
@@ -379,7 +395,6 @@ static inline ssize_t recallfs_splice_lower(struct file *file, struct file *lowe
 #endif
 }
 
-#ifndef HAVE_BACKING_FILE
 /* Point a mapping at another file, moving the file reference with it. */
 static inline void recallfs_vma_set_file(struct vm_area_struct *vma, struct file *file)
 {
@@ -392,7 +407,20 @@ static inline void recallfs_vma_set_file(struct vm_area_struct *vma, struct file
 	fput(old);
 #endif
 }
+
+/* Map @file into @vma: through ->mmap_prepare where the kernel has it. */
+static inline int recallfs_call_mmap(struct file *file, struct vm_area_struct *vma)
+{
+#ifdef HAVE_VFS_MMAP
+	if (!file->f_op->mmap && !file->f_op->mmap_prepare)
+		return -ENODEV;
+	return vfs_mmap(file, vma);
+#else
+	if (!file->f_op->mmap)
+		return -ENODEV;
+	return call_mmap(file, vma);
 #endif
+}
 
 /*
  * Map the lower file's pages directly: executables and shared libraries run
@@ -401,23 +429,22 @@ static inline void recallfs_vma_set_file(struct vm_area_struct *vma, struct file
 static inline int recallfs_mmap_lower(struct file *file, struct file *lower,
 				      struct vm_area_struct *vma)
 {
-#ifdef HAVE_BACKING_FILE
-	struct backing_file_ctx ctx = recallfs_backing_ctx(file);
-
-	return backing_file_mmap(lower, vma, &ctx);
-#else
 	int ret;
 
-	if (!lower->f_op->mmap)
-		return -ENODEV;
+#ifdef HAVE_BACKING_FILE
+	if (recallfs_lower_is_backing(lower)) {
+		struct backing_file_ctx ctx = recallfs_backing_ctx(file);
+
+		return backing_file_mmap(lower, vma, &ctx);
+	}
+#endif
 	recallfs_vma_set_file(vma, lower);
-	ret = call_mmap(lower, vma);
+	ret = recallfs_call_mmap(lower, vma);
 	if (ret)
 		recallfs_vma_set_file(vma, file);
 	else
 		recallfs_file_accessed(file);
 	return ret;
-#endif
 }
 
 /* ---- sysfs.c ---------------------------------------------------------- */

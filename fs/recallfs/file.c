@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * recallfs: regular files. Each open recallfs file holds an open lower file
- * (in ->private_data), opened with the opener's credentials; reads, splice
- * and mmap go to it.
+ * (in ->private_data); reads, splice and mmap go to it. It is opened with
+ * the opener's credentials, except for a file everyone may read in immutable
+ * mode (trust.c): one lower file, opened with the mounter's credentials,
+ * serves every open of it while its inode is cached, so that opening it
+ * again asks the server nothing (no OPEN and CLOSE on NFSv4, no GETATTR or
+ * ACCESS on NFSv3).
  */
 #include <linux/file.h>
 
@@ -11,6 +15,88 @@
 static inline struct file *recallfs_lower_file(const struct file *file)
 {
 	return file->private_data;
+}
+
+/* @inode's shared lower file, referenced, if it has one opened since the last invalidation. */
+static struct file *recallfs_get_shared(struct inode *inode)
+{
+	struct recallfs_inode *ri = RECALLFS_I(inode);
+	struct file *shared;
+
+	spin_lock(&inode->i_lock);
+	shared = ri->shared;
+	if (shared && recallfs_learning_current(RECALLFS_SB(inode->i_sb), &ri->shared_learned))
+		get_file(shared);
+	else
+		shared = NULL;
+	spin_unlock(&inode->i_lock);
+	return shared;
+}
+
+/* Open @lower_path as @inode's shared lower file; referenced, or an ERR_PTR. */
+static struct file *recallfs_open_shared(struct inode *inode, const struct path *lower_path)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(inode->i_sb);
+	struct recallfs_inode *ri = RECALLFS_I(inode);
+	struct recallfs_learning learning;
+	struct file *shared, *old;
+
+	recallfs_learning_start(sbi, &learning);
+	shared = dentry_open(lower_path, O_RDONLY | O_LARGEFILE, sbi->mounter_cred);
+	if (IS_ERR(shared))
+		return shared;
+	recallfs_count(sbi, RECALLFS_LOWER_OPENS);
+	spin_lock(&inode->i_lock);
+	old = ri->shared;
+	ri->shared = get_file(shared);
+	ri->shared_learned = learning;
+	spin_unlock(&inode->i_lock);
+	if (old)
+		fput(old);
+	return shared;
+}
+
+/* Drop @inode's shared lower file (eviction: the inode is no longer cached). */
+void recallfs_put_shared(struct inode *inode)
+{
+	struct file *shared = xchg(&RECALLFS_I(inode)->shared, NULL);
+
+	if (shared)
+		fput(shared);
+}
+
+/* A read-only open, as sharing allows: no writing, and reads through the page cache. */
+static bool recallfs_open_may_share(const struct file *file)
+{
+	return (file->f_flags & O_ACCMODE) == O_RDONLY && !(file->f_flags & O_DIRECT) &&
+	       recallfs_trust_shared_data(file_inode(file));
+}
+
+/*
+ * Give @file its inode's shared lower file, opening it if needed. An error
+ * (the server refused the mounter, say) leaves the open to the caller's
+ * own credentials.
+ */
+static int recallfs_use_shared(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct path lower_path;
+	struct file *shared;
+	int err;
+
+	shared = recallfs_get_shared(inode);
+	if (!shared) {
+		err = recallfs_lower_path(file_dentry(file), &lower_path);
+		if (err)
+			return err;
+		shared = recallfs_open_shared(inode, &lower_path);
+		if (IS_ERR(shared))
+			return PTR_ERR(shared);
+	} else {
+		recallfs_count(RECALLFS_SB(inode->i_sb), RECALLFS_SHARED_OPENS);
+	}
+	file->private_data = shared;
+	return 0;
 }
 
 /* Open the lower object of @file; the lower file goes to ->private_data. */
@@ -36,6 +122,8 @@ int recallfs_open_lower(struct file *file, bool is_dir)
 		lower = recallfs_open_lower_file(file, &lower_path, flags);
 	if (IS_ERR(lower))
 		return PTR_ERR(lower);
+	if (!is_dir)
+		recallfs_count(RECALLFS_SB(file_inode(file)->i_sb), RECALLFS_LOWER_OPENS);
 	file->private_data = lower;
 	return 0;
 }
@@ -48,6 +136,13 @@ int recallfs_release_lower(struct inode *inode, struct file *file)
 
 static int recallfs_file_open(struct inode *inode, struct file *file)
 {
+	int err;
+
+	if (recallfs_open_may_share(file)) {
+		err = recallfs_use_shared(file);
+		if (err != -EACCES && err != -EPERM)
+			return err;
+	}
 	return recallfs_open_lower(file, false);
 }
 

@@ -490,6 +490,16 @@ static bool recallfs_entry_amendable(const struct recallfs_entry *old,
 	       a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec;
 }
 
+static void recallfs_entry_set_handle(struct recallfs_entry *e, const struct recallfs_record *rec)
+{
+	struct recallfs_handle *h = recallfs_entry_handle(e);
+
+	e->fh_len = rec->fh_len;
+	h->type = rec->fh_type;
+	h->len = rec->fh_len;
+	memcpy(h->bytes, rec->fh, rec->fh_len);
+}
+
 /*
  * Record @rec (an ENTRY) in @dir, replacing an older entry for the name
  * (with @amends, only one that records that lower inode).
@@ -506,6 +516,7 @@ static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir 
 {
 	struct recallfs_index *ix = sbi->index;
 	struct recallfs_entry *e, *old;
+	bool has_handle;
 	size_t size;
 	int err = 0;
 
@@ -518,8 +529,12 @@ static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir 
 		return -ENOSPC;
 	}
 	size = recallfs_entry_attr_offset(rec->name_len, rec->link_len);
+	has_handle = (rec->flags & RECALLFS_ENTRY_POSITIVE) && rec->fh_len &&
+		     rec->fh_len <= RECALLFS_FH_MAX;
 	if (rec->flags & RECALLFS_ENTRY_POSITIVE)
 		size += sizeof(rec->attr);
+	if (has_handle)
+		size += sizeof(struct recallfs_handle) + rec->fh_len;
 	e = kzalloc(size, GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
@@ -533,6 +548,8 @@ static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir 
 		memcpy(e->name + rec->name_len + 1, rec->link, rec->link_len);
 	if (rec->flags & RECALLFS_ENTRY_POSITIVE)
 		*recallfs_entry_attr(e) = rec->attr;
+	if (has_handle)
+		recallfs_entry_set_handle(e, rec);
 
 	spin_lock(&dir->lock);
 	if (!recallfs_dir_admits(sbi, dir, learned)) {
@@ -964,6 +981,11 @@ void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_re
 		rec->flags |= RECALLFS_ENTRY_HOT;
 	if (e->flags & RECALLFS_ENTRY_POSITIVE)
 		rec->attr = *recallfs_entry_attr(e);
+	if (e->fh_len) {
+		rec->fh_type = recallfs_entry_handle(e)->type;
+		rec->fh_len = e->fh_len;
+		rec->fh = recallfs_entry_handle(e)->bytes;
+	}
 }
 
 /* The DIR record of @dir's state; valid while @dir is. */

@@ -19,6 +19,9 @@ struct inode *recallfs_alloc_inode(struct super_block *sb)
 		return NULL;
 	ri->lower = NULL;
 	ri->dir = NULL;
+	ri->handle = NULL;
+	ri->handle_failed = false;
+	ri->shared = NULL;
 	ri->has_cached_attr = false;
 	ri->uncacheable = false;
 	ri->acl_state = RECALLFS_ACL_UNKNOWN;
@@ -30,6 +33,7 @@ void recallfs_free_inode(struct inode *inode)
 	/* A symlink target from the index, owned by the inode. */
 	if (S_ISLNK(inode->i_mode))
 		kfree(inode->i_link);
+	kfree(RECALLFS_I(inode)->handle);
 	kmem_cache_free(recallfs_inode_cachep, RECALLFS_I(inode));
 }
 
@@ -43,6 +47,8 @@ void recallfs_evict_inode(struct inode *inode)
 
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
+	if (S_ISREG(inode->i_mode))
+		recallfs_put_shared(inode);
 	recallfs_dir_put(RECALLFS_I(inode)->dir);
 	if (lower)
 		iput(lower);
@@ -372,23 +378,22 @@ static void recallfs_init_from_attr(struct inode *inode, const struct recallfs_a
 /*
  * The recallfs inode for a positive index entry, without a lower inode.
  * @mode_only: the entry says the object has no ACL beyond its mode bits.
- * Takes ownership of @link (a symlink's target, or NULL).
+ * Takes ownership of @link (a symlink's target, or NULL) and of @handle (the
+ * lower object's file handle, or NULL).
  */
 struct inode *recallfs_iget_cached(struct super_block *sb, const struct recallfs_attr *attr,
-				   bool mode_only, char *link)
+				   bool mode_only, char *link, struct recallfs_handle *handle)
 {
 	struct recallfs_ikey key = { .ino = attr->ino, .type = attr->mode & S_IFMT };
 	struct inode *inode;
 
 	inode = iget5_locked(sb, attr->ino, recallfs_inode_test, recallfs_inode_set, &key);
-	if (!inode) {
+	if (!inode || !recallfs_inode_is_new(inode)) {
 		kfree(link);
-		return ERR_PTR(-ENOMEM);
+		kfree(handle);
+		return inode ? inode : ERR_PTR(-ENOMEM);
 	}
-	if (!recallfs_inode_is_new(inode)) {
-		kfree(link);
-		return inode;
-	}
+	RECALLFS_I(inode)->handle = handle;
 	RECALLFS_I(inode)->cached_attr = *attr;
 	RECALLFS_I(inode)->has_cached_attr = true;
 	if (mode_only)

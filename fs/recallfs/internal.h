@@ -44,6 +44,9 @@ enum recallfs_counter {
 	RECALLFS_NEGATIVE_HITS,		/* answered "no such name" from the index */
 	RECALLFS_POSITIVE_HITS,		/* instantiated from the index */
 	RECALLFS_LOWER_LOOKUPS,		/* lookups sent to the lower filesystem */
+	RECALLFS_HANDLE_BINDS,		/* objects bound through a recorded file handle */
+	RECALLFS_LOWER_OPENS,		/* lower files opened for regular files */
+	RECALLFS_SHARED_OPENS,		/* opens served by a file's shared lower file */
 	RECALLFS_REVALIDATIONS,		/* directory change-stamp checks (verify mode) */
 	RECALLFS_INVALIDATIONS,		/* directories forgotten (sysfs or changed stamp) */
 	RECALLFS_NOT_ADMITTED,		/* entries not recorded: max_entries reached */
@@ -63,11 +66,19 @@ struct recallfs_counters {
 struct recallfs_index;		/* index.c */
 struct recallfs_journal;	/* journal.c */
 struct recallfs_listing;	/* dir.c */
-struct recallfs_learning;	/* below */
+
+/*
+ * An answer being learned from the lower filesystem: started before the
+ * lower is asked, it reaches the index only if no invalidation ran since.
+ */
+struct recallfs_learning {
+	unsigned long invalidations;	/* the index's count when it started */
+};
 
 /* Per superblock. */
 struct recallfs_sb_info {
 	struct path lower_root;		/* pinned for the life of the mount */
+	const struct cred *mounter_cred;	/* opens shared lower files (file.c) */
 	char *lowerdir;			/* the lowerdir= option as given */
 	char *name;			/* sysfs directory name: name= or a default */
 	char *journal_path;		/* journal= or NULL (memory only) */
@@ -148,7 +159,15 @@ struct recallfs_entry {
 	u32 link_len;
 	u8 queue;			/* enum recallfs_lru_queue; under lru_lock */
 	bool used;			/* used again since it entered its queue */
-	char name[];			/* name, NUL, symlink target, NUL, [attributes] */
+	u8 fh_len;			/* positive: bytes of its lower file handle, or 0 */
+	char name[];			/* name, NUL, target, NUL, [attributes, [handle]] */
+};
+
+/* A lower object's file handle, as exportfs encodes it. */
+struct recallfs_handle {
+	u32 type;			/* exportfs fid type */
+	u32 len;			/* bytes, <= RECALLFS_FH_MAX */
+	u8 bytes[];			/* 4-byte aligned: a struct fid */
 };
 
 static inline const char *recallfs_entry_link(const struct recallfs_entry *e)
@@ -168,6 +187,12 @@ static inline struct recallfs_attr *recallfs_entry_attr(const struct recallfs_en
 {
 	return (struct recallfs_attr *)((char *)e + recallfs_entry_attr_offset(e->name_len,
 										e->link_len));
+}
+
+/* The file handle of a positive entry, after its attributes; valid if e->fh_len. */
+static inline struct recallfs_handle *recallfs_entry_handle(const struct recallfs_entry *e)
+{
+	return (struct recallfs_handle *)(recallfs_entry_attr(e) + 1);
 }
 
 /*
@@ -192,17 +217,28 @@ enum recallfs_acl_state {
  * Per inode: one recallfs inode per lower object, hashed by its inode number,
  * so hard links on the lower filesystem stay hard links here. An inode made
  * from the index has cached attributes and no lower inode until something
- * needs the lower object (open, readdir, xattrs).
+ * needs the lower object (open, readdir, xattrs); its recorded file handle,
+ * if any, reaches that object without a lookup.
  */
 struct recallfs_inode {
 	struct inode vfs_inode;
 	u64 ino;			/* the lower inode number: the hash key */
 	struct inode *lower;		/* referenced, set once; NULL until bound */
 	struct recallfs_dir *dir;	/* directories: index directory, referenced */
+	struct recallfs_handle *handle;	/* from the index, set once; or NULL */
+	bool handle_failed;		/* it did not lead to the recorded object */
 	bool has_cached_attr;
 	bool uncacheable;		/* directories: never recorded (mode, ACL) */
 	u8 acl_state;			/* enum recallfs_acl_state; READ_ONCE/WRITE_ONCE */
 	struct recallfs_attr cached_attr;
+	/*
+	 * Regular files everyone may read: one lower file, opened read-only
+	 * with the mounter's credentials, shared by every open (file.c). Both
+	 * under i_lock; an invalidation since it was opened makes the next
+	 * open reopen it.
+	 */
+	struct file *shared;
+	struct recallfs_learning shared_learned;
 };
 
 /*
@@ -264,7 +300,7 @@ extern const struct fs_parameter_spec recallfs_param_specs[];
 /* inode.c */
 struct inode *recallfs_iget(struct super_block *sb, struct inode *lower);
 struct inode *recallfs_iget_cached(struct super_block *sb, const struct recallfs_attr *attr,
-				   bool mode_only, char *link);
+				   bool mode_only, char *link, struct recallfs_handle *handle);
 void recallfs_inode_bind(struct inode *inode, struct inode *lower);
 void recallfs_attr_from_kstat(struct recallfs_attr *attr, const struct kstat *stat);
 void recallfs_copy_attr(struct inode *inode);
@@ -278,6 +314,7 @@ void recallfs_evict_inode(struct inode *inode);
 /* bind.c: a dentry's lower object, and the identity check of a record */
 bool recallfs_same_object(struct inode *inode, struct inode *lower);
 void recallfs_forget_dir_inode(struct recallfs_sb_info *sbi, struct inode *dir_inode);
+void recallfs_encode_handle(struct dentry *lower, struct recallfs_record *rec, u32 *buf);
 struct dentry *recallfs_lower_bind(struct dentry *dentry);
 struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir, struct dentry *dentry);
 struct inode *recallfs_bind_inode(struct inode *inode, bool may_block);
@@ -289,6 +326,7 @@ void recallfs_prune_lower_dir(struct recallfs_sb_info *sbi, const char *path, u3
 /* trust.c: what may be answered without asking the lower filesystem */
 bool recallfs_dir_cacheable(struct dentry *lower_dir, const struct kstat *stat);
 int recallfs_trust_permission(struct inode *inode, int mask);
+bool recallfs_trust_shared_data(struct inode *inode);
 
 /* namei.c */
 extern const struct inode_operations recallfs_dir_iops;
@@ -329,6 +367,7 @@ extern const struct file_operations recallfs_dir_fops;
 /* file.c: also the open, seek and fsync of directories */
 extern const struct file_operations recallfs_file_fops;
 int recallfs_open_lower(struct file *file, bool is_dir);
+void recallfs_put_shared(struct inode *inode);
 int recallfs_release_lower(struct inode *inode, struct file *file);
 loff_t recallfs_llseek(struct file *file, loff_t offset, int whence);
 int recallfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
@@ -358,13 +397,6 @@ void recallfs_dir_forget(struct recallfs_sb_info *sbi, struct recallfs_dir *dir)
 struct recallfs_entry *recallfs_entry_find(struct recallfs_sb_info *sbi,
 					   const struct recallfs_dir *dir,
 					   const char *name, u32 len);
-/*
- * An answer being learned from the lower filesystem: started before the
- * lower is asked, it reaches the index only if no invalidation ran since.
- */
-struct recallfs_learning {
-	unsigned long invalidations;	/* the index's count when it started */
-};
 void recallfs_learning_start(struct recallfs_sb_info *sbi, struct recallfs_learning *l);
 bool recallfs_learning_current(struct recallfs_sb_info *sbi, const struct recallfs_learning *l);
 /* Add an entry, journaled if @learned (NULL: replayed from the journal). */

@@ -45,6 +45,7 @@ void recallfs_journal_layout_checks(void)
 	BUILD_BUG_ON(offsetof(struct recallfs_journal_rec_head, rec_len) != 4);
 	BUILD_BUG_ON(offsetof(struct recallfs_journal_rec_head, type) != 8);
 	BUILD_BUG_ON(sizeof(struct recallfs_journal_entry) != 8);
+	BUILD_BUG_ON(offsetof(struct recallfs_journal_entry, fh_type) != 4);
 	BUILD_BUG_ON(sizeof(struct recallfs_journal_attr) != 88);
 	BUILD_BUG_ON(offsetof(struct recallfs_journal_attr, atime_nsec) != 48);
 	BUILD_BUG_ON(sizeof(struct recallfs_journal_stamp) != 32);
@@ -61,7 +62,7 @@ void recallfs_journal_layout_checks(void)
 		     sizeof(struct recallfs_journal_entry) +
 		     sizeof(struct recallfs_journal_attr) + RECALLFS_JOURNAL_PATH_MAX +
 		     RECALLFS_JOURNAL_NAME_MAX + RECALLFS_JOURNAL_LINK_MAX +
-		     RECALLFS_JOURNAL_ALIGN > RECALLFS_JOURNAL_RECORD_MAX);
+		     RECALLFS_JOURNAL_FH_MAX + RECALLFS_JOURNAL_ALIGN > RECALLFS_JOURNAL_RECORD_MAX);
 	BUILD_BUG_ON(RECALLFS_JOURNAL_FSTYPE_MAX > 255 || RECALLFS_JOURNAL_FH_MAX > 255);
 }
 
@@ -136,6 +137,14 @@ static int recallfs_name_ok(const char *name, __u32 len)
 	return !recallfs_has_byte(name, len, '/') && !recallfs_has_byte(name, len, '\0');
 }
 
+/* A file handle only for a positive entry, and a type only with a handle. */
+static int recallfs_entry_handle_ok(const struct recallfs_record *rec)
+{
+	if (!rec->fh_len)
+		return rec->fh_type == 0;
+	return (rec->flags & RECALLFS_ENTRY_POSITIVE) && rec->fh_len <= RECALLFS_JOURNAL_FH_MAX;
+}
+
 /*
  * Whether the lengths and strings of @rec are valid for its type: the same
  * test on both sides, so an encoder cannot write what the decoder refuses.
@@ -147,9 +156,10 @@ static int recallfs_rec_valid(const struct recallfs_record *rec)
 	/* What the decoder would refuse is never written: it would cut the journal there. */
 	if (rec->type == RECALLFS_REC_ENTRY)
 		return recallfs_name_ok(rec->name, rec->name_len) &&
-		       rec->link_len <= RECALLFS_JOURNAL_LINK_MAX && rec->fh_len == 0 &&
+		       rec->link_len <= RECALLFS_JOURNAL_LINK_MAX &&
+		       recallfs_entry_handle_ok(rec) &&
 		       (!(rec->flags & RECALLFS_ENTRY_POSITIVE) || recallfs_attr_valid(&rec->attr));
-	/* Only entries have a name or a link; only directories a file handle. */
+	/* Only entries have a name or a link; only they and directories a file handle. */
 	if (rec->type == RECALLFS_REC_DIR)
 		return rec->name_len == 0 && rec->link_len == 0 &&
 		       rec->fh_len <= RECALLFS_JOURNAL_FH_MAX &&
@@ -255,6 +265,8 @@ __u32 recallfs_record_encode(const struct recallfs_record *rec, void *buf, __u32
 
 		memset(&entry, 0, sizeof(entry));
 		entry.link_len = cpu_to_le16((__u16)rec->link_len);
+		entry.fh_len = cpu_to_le16((__u16)rec->fh_len);
+		entry.fh_type = cpu_to_le32(rec->fh_type);
 		p = recallfs_put(p, &entry, sizeof(entry));
 		if (rec->flags & RECALLFS_ENTRY_POSITIVE) {
 			struct recallfs_journal_attr attr;
@@ -328,8 +340,8 @@ static int recallfs_decode_body(const struct recallfs_journal_rec_head *head,
 
 		memcpy(&entry, p, sizeof(entry));
 		rec->link_len = le16_to_cpu(entry.link_len);
-		if (entry.reserved0 || entry.reserved1)
-			return RECALLFS_DECODE_CORRUPT;
+		rec->fh_len = le16_to_cpu(entry.fh_len);
+		rec->fh_type = le32_to_cpu(entry.fh_type);
 		if (rec->flags & RECALLFS_ENTRY_POSITIVE) {
 			struct recallfs_journal_attr attr;
 

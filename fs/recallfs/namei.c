@@ -8,7 +8,6 @@
  * recorded. Dentries answered from the index have no lower dentry until
  * something needs one (recallfs_lower_bind()).
  */
-#include <linux/exportfs.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
 
@@ -114,23 +113,6 @@ static bool recallfs_stamp_equal(const struct recallfs_stamp *a, const struct re
 	       a->ino == b->ino;
 }
 
-/* The lower directory's file handle, for the DIR record. */
-static void recallfs_encode_dir_handle(struct dentry *lower, struct recallfs_record *rec,
-				       u32 *buf)
-{
-	int words = RECALLFS_FH_MAX / 4;
-	int type;
-
-	if (!lower->d_sb->s_export_op)
-		return;
-	type = exportfs_encode_fh(lower, (struct fid *)buf, &words, 0);
-	if (type <= 0 || type == FILEID_INVALID || words > RECALLFS_FH_MAX / 4)
-		return;
-	rec->fh_type = type;
-	rec->fh_len = words * 4;
-	rec->fh = buf;
-}
-
 /*
  * Verify mode: are @dir's entries still those of directory @dentry? Asks the
  * lower filesystem (one GETATTR) at most once per revalidate= seconds; a
@@ -177,7 +159,17 @@ struct recallfs_answer {
 	bool mode_only;			/* RECALLFS_ENTRY_MODE_ONLY */
 	struct recallfs_attr attr;
 	char *link;			/* kmalloc'd, or NULL */
+	struct recallfs_handle *handle;	/* kmalloc'd, or NULL */
 };
+
+/* A copy of @e's file handle; a missing one only costs a lookup when bound. */
+static struct recallfs_handle *recallfs_copy_handle(const struct recallfs_entry *e)
+{
+	if (!e->fh_len)
+		return NULL;
+	return kmemdup(recallfs_entry_handle(e), sizeof(struct recallfs_handle) + e->fh_len,
+		       GFP_NOWAIT);
+}
 
 /* 1 if the index answers @name in @dir, 0 if it does not know. */
 static int recallfs_index_answer(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
@@ -210,6 +202,7 @@ static int recallfs_index_answer(struct recallfs_sb_info *sbi, struct recallfs_d
 		/* A missing copy of the target only costs a lower readlink later. */
 		if (ans->positive && e->link_len)
 			ans->link = kmemdup(recallfs_entry_link(e), e->link_len + 1, GFP_NOWAIT);
+		ans->handle = ans->positive ? recallfs_copy_handle(e) : NULL;
 	}
 	rcu_read_unlock();
 	return known;
@@ -255,7 +248,8 @@ static struct dentry *recallfs_lookup_indexed(struct recallfs_sb_info *sbi,
 		return RECALLFS_NOT_INDEXED;
 
 	if (ans.positive) {
-		inode = recallfs_iget_cached(dentry->d_sb, &ans.attr, ans.mode_only, ans.link);
+		inode = recallfs_iget_cached(dentry->d_sb, &ans.attr, ans.mode_only, ans.link,
+					     ans.handle);
 		if (IS_ERR(inode))
 			return ERR_CAST(inode);
 		recallfs_count(sbi, RECALLFS_POSITIVE_HITS);
@@ -304,7 +298,7 @@ static struct recallfs_dir *recallfs_dir_to_record(struct recallfs_sb_info *sbi,
 	WRITE_ONCE(ri->acl_state, RECALLFS_ACL_NONE);
 	recallfs_stamp_from_kstat(&rec.stamp, &stat);
 	rec.flags = recallfs_dir_rec_flags(0, &rec.stamp);
-	recallfs_encode_dir_handle(lower_parent, &rec, fh);
+	recallfs_encode_handle(lower_parent, &rec, fh);
 	dir = recallfs_dir_of(parent, &rec, &created);
 	if (IS_ERR_OR_NULL(dir))
 		return NULL;
@@ -350,6 +344,7 @@ static int recallfs_record_lookup(struct recallfs_sb_info *sbi, struct recallfs_
 		.name = (const char *)name->name,
 		.name_len = name->len,
 	};
+	u32 fh[RECALLFS_FH_MAX / 4];
 	struct kstat stat;
 	int err;
 
@@ -359,6 +354,7 @@ static int recallfs_record_lookup(struct recallfs_sb_info *sbi, struct recallfs_
 			return err;
 		rec.flags = RECALLFS_ENTRY_POSITIVE;
 		recallfs_attr_from_kstat(&rec.attr, &stat);
+		recallfs_encode_handle(lower, &rec, fh);
 	}
 	rec.dir = dir->path;
 	rec.dir_len = dir->path_len;
@@ -660,6 +656,35 @@ static bool recallfs_matches_lower(struct dentry *dentry, struct dentry *lower)
 	return same;
 }
 
+/*
+ * A lower dentry that a file handle led to may be disconnected: it has no
+ * name or parent to compare. Is @dentry's name in its parent's lower
+ * directory still that object? A lookup, from the lower's cache where it can.
+ */
+static int recallfs_matches_lower_by_name(struct dentry *dentry, struct dentry *lower,
+					  unsigned int flags)
+{
+	struct dentry *parent, *lower_parent, *found;
+	struct name_snapshot name;
+	int same = 0;
+
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+	parent = dget_parent(dentry);
+	lower_parent = recallfs_lower_dentry(parent);
+	take_dentry_name_snapshot(&name, dentry);
+	found = lower_parent ? recallfs_lookup_one(lower_parent, &name.name) : NULL;
+	if (IS_ERR(found)) {
+		same = PTR_ERR(found);
+	} else if (found) {
+		same = d_inode(found) == d_inode(lower);
+		dput(found);
+	}
+	release_dentry_name_snapshot(&name);
+	dput(parent);
+	return same;
+}
+
 /* A dentry from a lower lookup is valid while its lower dentry is. */
 static int recallfs_revalidate_bound(struct dentry *dentry, struct dentry *lower,
 				     unsigned int flags)
@@ -671,8 +696,13 @@ static int recallfs_revalidate_bound(struct dentry *dentry, struct dentry *lower
 		if (ret <= 0)
 			return ret;
 	}
-	if (!recallfs_matches_lower(dentry, lower))
+	if (d_really_is_positive(lower) && IS_ROOT(lower)) {
+		ret = recallfs_matches_lower_by_name(dentry, lower, flags);
+		if (ret <= 0)
+			return ret;
+	} else if (!recallfs_matches_lower(dentry, lower)) {
 		return 0;
+	}
 	if (!(flags & LOOKUP_RCU) && d_really_is_positive(dentry))
 		recallfs_copy_attr(d_inode(dentry));
 	return 1;
@@ -847,11 +877,13 @@ static int recallfs_revalidate_indexed(struct recallfs_sb_info *sbi, struct dent
  * The lower filesystem dropped its dentry, or found that the name now exists
  * or no longer does (a change it saw, e.g. made through this NFS client):
  * known without asking it, and sooner than a change stamp, which cannot tell
- * two changes within one clock tick apart.
+ * two changes within one clock tick apart. A disconnected dentry, which a
+ * file handle led to, was never hashed: that says nothing.
  */
 static bool recallfs_lower_saw_change(struct dentry *dentry, struct dentry *lower)
 {
-	return d_unhashed(lower) || d_really_is_negative(lower) != d_really_is_negative(dentry);
+	return (d_unhashed(lower) && !IS_ROOT(lower)) ||
+	       d_really_is_negative(lower) != d_really_is_negative(dentry);
 }
 
 /*

@@ -5,7 +5,10 @@
  * recallfs is a read-only stacking filesystem: every object of a recallfs
  * mount stands for an object of the lower directory (normally on NFS), and
  * every operation is answered by the lower filesystem with the caller's
- * credentials, so the server's permission checks still apply per user.
+ * credentials, so the server's permission checks still apply per user. The
+ * exception, where the server's answer cannot depend on who asks, is what
+ * trust.c allows: answers from the index, and a file everyone may read,
+ * read through one lower file opened with the mounter's credentials.
  */
 #include <linux/module.h>
 #include <linux/seq_file.h>
@@ -17,6 +20,8 @@
 void recallfs_free_sb_info(struct recallfs_sb_info *sbi)
 {
 	path_put(&sbi->lower_root);
+	if (sbi->mounter_cred)
+		put_cred(sbi->mounter_cred);
 	free_percpu(sbi->counters);
 	kfree(sbi->lowerdir);
 	kfree(sbi->journal_path);
@@ -129,6 +134,9 @@ int recallfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	int err;
 
 	sbi->sb = sb;
+	sbi->mounter_cred = prepare_creds();
+	if (!sbi->mounter_cred)
+		return -ENOMEM;
 	sb->s_flags |= SB_RDONLY;
 	/*
 	 * Never open a device node through recallfs (a record could name any

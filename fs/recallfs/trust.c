@@ -206,6 +206,19 @@ static bool recallfs_modes_grant_all(struct inode *inode, int mask)
 }
 
 /*
+ * May the data of @inode go to anyone who opens it through one lower file
+ * that the mounter opened? Only for a regular file that everyone may read
+ * on the server's terms as the index has them, in immutable mode: then no
+ * open's answer can depend on who opens it.
+ */
+bool recallfs_trust_shared_data(struct inode *inode)
+{
+	return S_ISREG(inode->i_mode) &&
+	       recallfs_mode(RECALLFS_SB(inode->i_sb)) == RECALLFS_MODE_IMMUTABLE &&
+	       recallfs_trust_permission(inode, MAY_READ) == 0;
+}
+
+/*
  * May permission @mask on @inode be answered here, for whoever asks?
  * 0: yes; -EAGAIN: ask the lower inode; -ECHILD: not without sleeping.
  * Verify mode answers only the search of a recorded directory (its stamp is
