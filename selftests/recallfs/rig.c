@@ -99,7 +99,8 @@ int write_text(const char *path, const char *text)
 /* NFS RPC counts from /proc/self/mountstats.                          */
 
 const char *const rpc_names[RPC_N] = {
-	"LOOKUP", "GETATTR", "ACCESS", "READDIR", "READDIRPLUS", "READLINK",
+	"LOOKUP", "GETATTR", "ACCESS", "READDIR", "READDIRPLUS", "READLINK", "OPEN", "CLOSE",
+	"READ",
 };
 
 /*
@@ -383,8 +384,8 @@ int sysfs_read(const char *name, const char *attr, char *out,
 }
 
 const char *const stat_keys[NSTATS] = {
-	"lookups", "negative_hits", "positive_hits", "lower_lookups",
-	"revalidations", "invalidations", "not_admitted", "evicted", "shrunk", "entries",
+	"lookups", "negative_hits", "positive_hits", "lower_lookups", "handle_binds",
+	"lower_opens", "shared_opens", "revalidations", "invalidations", "not_admitted", "evicted", "shrunk", "entries",
 	"directories", "memory_bytes", "entry_bytes", "journal_bytes", "records", "replayed",
 	"truncated", "errors",
 };

@@ -52,7 +52,7 @@ int write_text(const char *path, const char *text);
 
 /* NFS RPC counts (ops) of the NFS mount holding a path. */
 enum { RPC_LOOKUP, RPC_GETATTR, RPC_ACCESS, RPC_READDIR, RPC_READDIRPLUS,
-       RPC_READLINK, RPC_N };
+       RPC_READLINK, RPC_OPEN, RPC_CLOSE, RPC_READ, RPC_N };
 extern const char *const rpc_names[RPC_N];
 
 struct rpcs {
@@ -86,7 +86,7 @@ int sysfs_puts(const char *name, const char *attr, const char *s);
 int sysfs_read(const char *name, const char *attr, char *out, size_t size);
 
 /* The "key value" lines of /sys/fs/recallfs/NAME/stats. */
-#define NSTATS 18
+#define NSTATS 21
 extern const char *const stat_keys[NSTATS];
 struct stats {
 	long long v[NSTATS];	/* -1: missing */

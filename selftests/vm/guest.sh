@@ -158,6 +158,13 @@ run_test() { # run_test NAME NFSVERSION MOUNTDIR
 		rc=$(bounded "$t" "$mnt" "$v")
 	fi
 	[ "$rc" = 0 ] || failed=1
+	# A test that stops the NFS server (warm_test's outage) and died before restarting it.
+	if [ "$(cat /proc/fs/nfsd/threads 2>/dev/null)" = 0 ]; then
+		echo "guest: $t nfs=$v left the NFS server stopped: restarting it"
+		rpc.nfsd 4 || true
+		rc=nfsd
+		failed=1
+	fi
 	emit "KTAP-END $t nfs=$v rc=$rc"
 }
 

@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * recallfs selftests: warm starts that open, read and run what they find.
+ *
+ * After a remount in immutable mode, a recorded file is reached through its
+ * recorded file handle (no LOOKUP, no ACCESS; at most a GETATTR when NFS no
+ * longer caches the inode), and a file everyone may read is read through one
+ * lower file per inode, opened with the mounter's credentials and kept while
+ * the inode is cached: opening it again sends nothing (no OPEN or CLOSE on
+ * NFSv4). A file only some may read is opened by each caller, with the
+ * caller's credentials. With what a workload needs seen before, it runs
+ * while the NFS server is stopped.
+ *
+ * Each test mounts its own NFS client of the server-side tree, with
+ * actimeo=3600 and nosharecache, so that NFS's own attribute timeouts (not
+ * recallfs) send nothing while a test runs, and RPC counts are the test's.
+ * RPC counts are asserted; timings never.
+ *
+ * Environment (set by the guest runner; tests SKIP when theirs is missing):
+ *   RECALLFS_EXPORT       the server-side (tmpfs) copy of the mktree.sh tree
+ *   RECALLFS_NFS_VERSION  "3" or "4.2": the version of the test's NFS mount
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "util.h"
+#include "rig.h"
+#include "payload/payload.h"
+
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT (600 * RECALLFS_TIME_SCALE)
+
+#define HELLO_BIN	"apps/hello/1.0.0/bin/hello"
+#define HELLO_LIB	"apps/hello/1.0.0/lib"
+/* Directories the loader searches before the library's, as a long LD_LIBRARY_PATH does. */
+#define SEARCH_DIRS	250
+#define RUNS		20
+#define PATH_ENV	"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+
+FIXTURE(warm) {
+	char base[PATH_MAX];	/* /tmp/warm_test.XXXXXX */
+	char nfs[PATH_MAX];	/* base/nfs: this test's NFS mount of the export */
+	char mnt[PATH_MAX];	/* base/mnt: recallfs over nfs */
+	char journal[PATH_MAX];
+	char export[PATH_MAX];	/* RECALLFS_EXPORT */
+	char name[64];		/* sysfs name of the current recallfs mount */
+	char data[2 * PATH_MAX];
+	const char *vers;
+	int seq;
+	bool server_stopped;
+	bool ready;
+};
+
+#define REQUIRE_READY() do { if (!self->ready) return; } while (0)
+
+FIXTURE_SETUP(warm)
+{
+	const char *export = env("RECALLFS_EXPORT");
+
+	if (geteuid() != 0)
+		SKIP(return, "recallfs tests must run as root");
+	self->vers = env("RECALLFS_NFS_VERSION");
+	if (!export || !self->vers)
+		SKIP(return, "RECALLFS_EXPORT or RECALLFS_NFS_VERSION is not set");
+	ASSERT_TRUE(realpath(export, self->export) != NULL)
+		TH_LOG("realpath(RECALLFS_EXPORT=%s): %s", export, strerror(errno));
+	ASSERT_EQ(0, enter_private_ns());
+	xsnprintf(self->base, sizeof(self->base), "/tmp/warm_test.XXXXXX");
+	ASSERT_TRUE(mkdtemp(self->base) != NULL) TH_LOG("mkdtemp: %s", strerror(errno));
+	ASSERT_EQ(0, chmod(self->base, 0755));
+	path_join(self->nfs, sizeof(self->nfs), self->base, "nfs");
+	path_join(self->mnt, sizeof(self->mnt), self->base, "mnt");
+	path_join(self->journal, sizeof(self->journal), self->base, "journal");
+	ASSERT_EQ(0, mkdir(self->nfs, 0755));
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+	self->ready = true;
+}
+
+static int nfsd_threads(const char *n)
+{
+	const char *const argv[] = { "/usr/sbin/rpc.nfsd", n, NULL };
+	const char *const envp[] = { PATH_ENV, NULL };
+	char out[512];
+	int status;
+
+	if (run_capture(argv, envp, out, sizeof(out), &status))
+		return -1;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
+}
+
+FIXTURE_TEARDOWN(warm)
+{
+	if (self->server_stopped)
+		nfsd_threads("4");
+	if (!self->base[0])
+		return;
+	while (!umount2(self->mnt, MNT_DETACH))
+		;
+	while (!umount2(self->nfs, MNT_DETACH))
+		;
+	remove_tree(self->base);
+}
+
+/* This test's NFS client of the export, trusting its caches for an hour. */
+static void mount_nfs(struct __test_metadata *_metadata, FIXTURE_DATA(warm) *self)
+{
+	char src[PATH_MAX + 16], opts[128], out[1024];
+	const char *const argv[] = { "/bin/mount", "-t", "nfs", "-o", opts, src, self->nfs, NULL };
+	const char *const envp[] = { PATH_ENV, NULL };
+	int status;
+
+	xsnprintf(src, sizeof(src), "127.0.0.1:%s", self->export);
+	xsnprintf(opts, sizeof(opts), "vers=%s,actimeo=3600,nosharecache", self->vers);
+	ASSERT_EQ(0, run_capture(argv, envp, out, sizeof(out), &status));
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("mount -t nfs -o %s %s %s: %s", opts, src, self->nfs, out);
+}
+
+/* recallfs over the test's NFS mount; @journal false: memory only. */
+static int mount_recallfs(FIXTURE_DATA(warm) *self, bool journal, const char *opts)
+{
+	xsnprintf(self->name, sizeof(self->name), "wt%d-%d", getpid(), ++self->seq);
+	if (journal)
+		xsnprintf(self->data, sizeof(self->data), "lowerdir=%s,journal=%s,name=%s%s",
+			  self->nfs, self->journal, self->name, opts);
+	else
+		xsnprintf(self->data, sizeof(self->data), "lowerdir=%s,name=%s%s",
+			  self->nfs, self->name, opts);
+	return mount("none", self->mnt, "recallfs", 0, self->data) ? errno : 0;
+}
+
+#define MOUNT_RECALLFS(journal, opts) do { \
+	int _err = mount_recallfs(self, journal, opts); \
+	ASSERT_EQ(0, _err) TH_LOG("mount -t recallfs -o %s: %s", self->data, strerror(_err)); \
+} while (0)
+
+#define UMOUNT_RECALLFS() \
+	ASSERT_EQ(0, umount2(self->mnt, 0)) TH_LOG("umount %s: %s", self->mnt, strerror(errno))
+
+#define SNAP(r) do { \
+	int _err = nfs_rpcs(self->nfs, &(r), NULL, 0); \
+	ASSERT_EQ(0, _err) TH_LOG("no NFS mount %s in /proc/self/mountstats: %s", \
+				  self->nfs, strerror(_err)); \
+} while (0)
+
+#define STATS(var) \
+	struct stats var = read_stats(self->name); \
+	ASSERT_TRUE(var.ok) TH_LOG("cannot read " SYSFS_ROOT "/%s/stats", self->name)
+
+static void log_rpcs(const char *what, const struct rpcs *d)
+{
+	char buf[256];
+
+	rpc_format(d, buf, sizeof(buf));
+	note("%s: %s\n", what, buf);
+}
+
+/* Every RPC count of @d is 0. */
+#define ZERO_RPCS(d, what) do { \
+	for (int _i = 0; _i < RPC_N; _i++) { \
+		EXPECT_EQ(0ULL, (d).v[_i]) TH_LOG("%s: %llu %s RPCs, want 0", what, \
+						  (d).v[_i], rpc_names[_i]); \
+	} \
+} while (0)
+
+/* No name, search or listing question reached the server. */
+#define NO_NAME_RPCS(d, what) do { \
+	static const int _ops[] = { RPC_LOOKUP, RPC_ACCESS, RPC_READDIR, RPC_READDIRPLUS, \
+				    RPC_READLINK }; \
+	for (size_t _i = 0; _i < ARRAY_SIZE(_ops); _i++) { \
+		EXPECT_EQ(0ULL, (d).v[_ops[_i]]) TH_LOG("%s: %llu %s RPCs, want 0", what, \
+							(d).v[_ops[_i]], rpc_names[_ops[_i]]); \
+	} \
+} while (0)
+
+/* ------------------------------------------------------------------ */
+/* The files of the tree that everyone may read, with their contents.  */
+
+struct file_set {
+	struct strlist rel;
+	uint64_t *hash;
+	size_t inodes;		/* distinct inode numbers among them */
+};
+
+/* Whether everyone may read @rel under @root: the file, and a search of each directory. */
+static bool world_readable(const char *root, const char *rel)
+{
+	char path[PATH_MAX], *slash;
+	struct stat st;
+
+	path_join(path, sizeof(path), root, rel);
+	if (lstat(path, &st) || !S_ISREG(st.st_mode) || (st.st_mode & 0444) != 0444)
+		return false;
+	while ((slash = strrchr(path, '/')) && slash > path + strlen(root)) {
+		*slash = '\0';
+		if (stat(path, &st) || (st.st_mode & 0111) != 0111)
+			return false;
+	}
+	return true;
+}
+
+static int cmp_ino(const void *a, const void *b)
+{
+	ino_t x = *(const ino_t *)a, y = *(const ino_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Up to @max world-readable files under @root, with their digests read through it. */
+static void collect_files(struct __test_metadata *_metadata, const char *root, size_t max,
+			  struct file_set *fs)
+{
+	struct strlist all = {};
+	char path[PATH_MAX];
+	struct stat st;
+	ino_t *inos;
+	uint64_t len;
+
+	memset(fs, 0, sizeof(*fs));
+	ASSERT_EQ(0, collect_tree(root, &all));
+	for (size_t i = 0; i < all.n && fs->rel.n < max; i++)
+		if (world_readable(root, all.v[i]))
+			strlist_add(&fs->rel, all.v[i]);
+	strlist_free(&all);
+	ASSERT_LT(10U, fs->rel.n) TH_LOG("only %zu readable files under %s", fs->rel.n, root);
+	fs->hash = xmalloc(fs->rel.n * sizeof(*fs->hash));
+	inos = xmalloc(fs->rel.n * sizeof(*inos));
+	for (size_t i = 0; i < fs->rel.n; i++) {
+		path_join(path, sizeof(path), root, fs->rel.v[i]);
+		ASSERT_EQ(0, digest_file(path, &fs->hash[i], &len)) TH_LOG("read %s", path);
+		ASSERT_EQ(0, lstat(path, &st));
+		inos[i] = st.st_ino;
+	}
+	qsort(inos, fs->rel.n, sizeof(*inos), cmp_ino);
+	for (size_t i = 0; i < fs->rel.n; i++)
+		fs->inodes += !i || inos[i] != inos[i - 1];
+	free(inos);
+}
+
+static void file_set_free(struct file_set *fs)
+{
+	strlist_free(&fs->rel);
+	free(fs->hash);
+}
+
+/* Read every file of @fs under @root; how many differ from their digest. */
+static size_t read_files(const char *root, const struct file_set *fs)
+{
+	char path[PATH_MAX];
+	size_t bad = 0;
+	uint64_t h, len;
+
+	for (size_t i = 0; i < fs->rel.n; i++) {
+		path_join(path, sizeof(path), root, fs->rel.v[i]);
+		if (digest_file(path, &h, &len) || h != fs->hash[i]) {
+			if (!bad)
+				note("first difference: %s\n", fs->rel.v[i]);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* ------------------------------------------------------------------ */
+/* 1. Opening recorded files after a remount: by handle, then shared.  */
+
+TEST_F(warm, opens_after_remount_bind_by_handle_and_share)
+{
+	struct rpcs a, b, d;
+	struct file_set fs;
+	size_t bad;
+
+	REQUIRE_READY();
+	mount_nfs(_metadata, self);
+	collect_files(_metadata, self->nfs, 200, &fs);
+	note("%zu world-readable files, %zu inodes, NFSv%s\n", fs.rel.n, fs.inodes, self->vers);
+
+	MOUNT_RECALLFS(true, ",immutable");
+	bad = read_files(self->mnt, &fs);
+	EXPECT_EQ(0U, bad) TH_LOG("cold: %zu of %zu files differ from NFS", bad, fs.rel.n);
+	UMOUNT_RECALLFS();
+
+	/* As after a reboot: NFS has dropped its inodes too. */
+	MOUNT_RECALLFS(true, ",immutable");
+	drop_caches();
+	SNAP(a);
+	bad = read_files(self->mnt, &fs);
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_rpcs("first opens after remount and drop_caches", &d);
+	EXPECT_EQ(0U, bad) TH_LOG("warm: %zu of %zu files differ from NFS", bad, fs.rel.n);
+	NO_NAME_RPCS(d, "first opens after remount");
+	EXPECT_GE(fs.inodes, d.v[RPC_GETATTR]) TH_LOG("%llu GETATTR for %zu files",
+						      d.v[RPC_GETATTR], fs.inodes);
+	EXPECT_GE(fs.inodes, d.v[RPC_OPEN]) TH_LOG("%llu OPEN for %zu files",
+						   d.v[RPC_OPEN], fs.inodes);
+	{
+		STATS(s);
+		note("lower_lookups %lld handle_binds %lld lower_opens %lld shared_opens %lld\n",
+		     stat_of(&s, "lower_lookups"), stat_of(&s, "handle_binds"),
+		     stat_of(&s, "lower_opens"), stat_of(&s, "shared_opens"));
+		EXPECT_EQ(0, stat_of(&s, "lower_lookups"));
+		EXPECT_LE((long long)fs.inodes, stat_of(&s, "handle_binds"));
+		EXPECT_EQ((long long)fs.inodes, stat_of(&s, "lower_opens"));
+	}
+
+	/* Opened before in this mount: nothing at all goes to the server. */
+	SNAP(a);
+	bad = read_files(self->mnt, &fs);
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_rpcs("the same opens again", &d);
+	EXPECT_EQ(0U, bad);
+	ZERO_RPCS(d, "opens of files opened before");
+	{
+		STATS(s);
+		EXPECT_EQ((long long)fs.inodes, stat_of(&s, "lower_opens"));
+		EXPECT_EQ((long long)(2 * fs.rel.n - fs.inodes), stat_of(&s, "shared_opens"));
+	}
+	UMOUNT_RECALLFS();
+	file_set_free(&fs);
+}
+
+/* ------------------------------------------------------------------ */
+/* 2. A program run again and again: its files are opened once.        */
+
+/* LD_LIBRARY_PATH=... of SEARCH_DIRS directories under @root, the library's last. */
+static char *search_path(const char *root)
+{
+	size_t size = (size_t)(SEARCH_DIRS + 1) * (strlen(root) + 48) + 32;
+	char *env = xmalloc(size), *p = env;
+
+	p += sprintf(p, "LD_LIBRARY_PATH=");
+	for (int i = 0; i < SEARCH_DIRS - 1; i++)
+		p += sprintf(p, "%s/%s/lib%03d:", root, i % 2 ? "apps" : "data", i);
+	sprintf(p, "%s/%s", root, HELLO_LIB);
+	return env;
+}
+
+/* Run the payload program under @root; 0 if it worked and printed its greeting. */
+static int run_hello(const char *root, char *out, size_t size)
+{
+	char exe[PATH_MAX];
+	char *ld = search_path(root);
+	const char *argv[] = { exe, NULL };
+	const char *envp[] = { ld, PATH_ENV, NULL };
+	int status, err;
+
+	path_join(exe, sizeof(exe), root, HELLO_BIN);
+	err = run_capture(argv, envp, out, size, &status);
+	free(ld);
+	if (err)
+		return err;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || !strstr(out, GREET_MESSAGE))
+		return -1;
+	return 0;
+}
+
+TEST_F(warm, program_started_again_opens_nothing)
+{
+	struct rpcs a, b, d;
+	char out[4096];
+
+	REQUIRE_READY();
+	mount_nfs(_metadata, self);
+	ASSERT_EQ(0, run_hello(self->nfs, out, sizeof(out))) TH_LOG("on NFS: %s", out);
+	MOUNT_RECALLFS(true, ",immutable");
+	ASSERT_EQ(0, run_hello(self->mnt, out, sizeof(out))) TH_LOG("cold: %s", out);
+	UMOUNT_RECALLFS();
+
+	MOUNT_RECALLFS(true, ",immutable");
+	drop_caches();
+	SNAP(a);
+	ASSERT_EQ(0, run_hello(self->mnt, out, sizeof(out))) TH_LOG("warm: %s", out);
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_rpcs("first warm run after remount and drop_caches", &d);
+	NO_NAME_RPCS(d, "first warm run");
+	/* The program and its library. */
+	EXPECT_GE(2ULL, d.v[RPC_OPEN]);
+	EXPECT_GE(2ULL, d.v[RPC_GETATTR]);
+
+	SNAP(a);
+	for (int i = 1; i < RUNS; i++) {
+		ASSERT_EQ(0, run_hello(self->mnt, out, sizeof(out))) TH_LOG("run %d: %s", i, out);
+	}
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_rpcs("19 more runs", &d);
+	ZERO_RPCS(d, "runs after the first");
+	UMOUNT_RECALLFS();
+}
+
+/* ------------------------------------------------------------------ */
+/* 3. Who shares a lower file: everyone for a file everyone may read.  */
+
+enum { USER_A = 1000, USER_B = 1001 };
+
+/* errno of open and read of @path as @uid (0: it worked), -1 if the child failed. */
+static int read_as(uid_t uid, const char *path)
+{
+	int status, err = 0, fd;
+	pid_t pid;
+	char c;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
+			_exit(255);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || read(fd, &c, 1) != 1)
+			err = errno ? errno : EIO;
+		if (fd >= 0)
+			close(fd);
+		_exit(err);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) == 255)
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* A directory of the test's own on the server side, removed at teardown with base. */
+static void server_file(struct __test_metadata *_metadata, const char *dir, const char *name,
+			mode_t mode, uid_t uid)
+{
+	char path[PATH_MAX];
+
+	path_join(path, sizeof(path), dir, name);
+	ASSERT_EQ(0, write_text(path, "contents\n"));
+	ASSERT_EQ(0, chown(path, uid, uid));
+	ASSERT_EQ(0, chmod(path, mode));
+}
+
+TEST_F(warm, sharing_follows_who_may_read)
+{
+	char dir[PATH_MAX], rel[64], path[PATH_MAX];
+	struct rpcs a, b, d;
+	long long opens, shared;
+	bool v4;
+
+	REQUIRE_READY();
+	v4 = self->vers[0] == '4';
+	/* On the server, before this test's NFS client first sees the tree. */
+	xsnprintf(rel, sizeof(rel), "scratch/warm.%d", getpid());
+	path_join(dir, sizeof(dir), self->export, rel);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	server_file(_metadata, dir, "world", 0644, 0);
+	server_file(_metadata, dir, "private", 0600, USER_A);
+	mount_nfs(_metadata, self);
+	MOUNT_RECALLFS(false, ",immutable");
+
+	path_join(path, sizeof(path), self->mnt, rel);
+	path_join(path, sizeof(path), path, "world");
+	SNAP(a);
+	EXPECT_EQ(0, read_as(USER_A, path));
+	EXPECT_EQ(0, read_as(USER_B, path));
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_rpcs("two users read a 0644 file", &d);
+	{
+		STATS(s);
+		opens = stat_of(&s, "lower_opens");
+		shared = stat_of(&s, "shared_opens");
+		EXPECT_EQ(1, opens) TH_LOG("0644 file: %lld lower opens for two users", opens);
+		EXPECT_EQ(1, shared);
+	}
+	if (v4)
+		EXPECT_EQ(1ULL, d.v[RPC_OPEN]);
+
+	path_join(path, sizeof(path), self->mnt, rel);
+	path_join(path, sizeof(path), path, "private");
+	SNAP(a);
+	EXPECT_EQ(0, read_as(USER_A, path));
+	EXPECT_EQ(0, read_as(USER_A, path));
+	EXPECT_EQ(EACCES, read_as(USER_B, path)) TH_LOG("user %d read a 0600 file of %d",
+							USER_B, USER_A);
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_rpcs("a 0600 file: its owner twice, another user refused", &d);
+	{
+		STATS(s);
+		EXPECT_EQ(opens + 2, stat_of(&s, "lower_opens"))
+			TH_LOG("0600 file: want one lower open per open of its owner");
+		EXPECT_EQ(shared, stat_of(&s, "shared_opens"));
+	}
+	if (v4)
+		EXPECT_EQ(2ULL, d.v[RPC_OPEN]);
+	UMOUNT_RECALLFS();
+	remove_tree(dir);
+}
+
+/* ------------------------------------------------------------------ */
+/* 4. A server outage: what was seen before still runs.                */
+
+/* The warm workload: every file read, the program run; 0 if all of it matched. */
+static int warm_workload(const char *root, const struct file_set *fs)
+{
+	char out[4096];
+
+	if (read_files(root, fs))
+		return 1;
+	return run_hello(root, out, sizeof(out)) ? 2 : 0;
+}
+
+/*
+ * Run @fn in a child and wait up to @secs for it: its exit status, or -1 if
+ * it is still running (then it is left running: it waits on the server).
+ */
+static int in_child(int (*fn)(void *), void *arg, int secs, pid_t *child)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -2;
+	if (pid == 0)
+		_exit(fn(arg));
+	*child = pid;
+	for (int i = 0; i < secs * 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+/* Wait for @pid for up to @secs: its exit status, or -1. */
+static int reap(pid_t pid, int secs)
+{
+	int status;
+
+	for (int i = 0; i < secs * 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+struct workload_arg {
+	const char *root;
+	const struct file_set *fs;
+};
+
+static int workload_child(void *p)
+{
+	const struct workload_arg *w = p;
+
+	return warm_workload(w->root, w->fs);
+}
+
+static int unseen_child(void *p)
+{
+	struct stat st;
+
+	return lstat(p, &st) ? errno : 0;
+}
+
+TEST_F(warm, server_outage_warm_workload_runs)
+{
+	char unseen[PATH_MAX];
+	struct workload_arg w;
+	struct file_set fs;
+	pid_t child;
+	int ret;
+
+	REQUIRE_READY();
+	mount_nfs(_metadata, self);
+	collect_files(_metadata, self->nfs, 60, &fs);
+	w.root = self->mnt;
+	w.fs = &fs;
+	MOUNT_RECALLFS(true, ",immutable");
+	ASSERT_EQ(0, warm_workload(self->mnt, &fs));
+	UMOUNT_RECALLFS();
+	/* A remount; the NFS client keeps its inodes and pages. One run opens what it needs. */
+	MOUNT_RECALLFS(true, ",immutable");
+	ASSERT_EQ(0, warm_workload(self->mnt, &fs));
+
+	ASSERT_EQ(0, nfsd_threads("0")) TH_LOG("rpc.nfsd 0 failed");
+	self->server_stopped = true;
+	ret = in_child(workload_child, &w, 120 * RECALLFS_TIME_SCALE, &child);
+	if (ret == -1) {
+		/* It waits on the server: let it finish, then fail. */
+		nfsd_threads("4");
+		self->server_stopped = false;
+		reap(child, 300 * RECALLFS_TIME_SCALE);
+	}
+	EXPECT_EQ(0, ret) TH_LOG("the warm workload with the server stopped: %s",
+				 ret == -1 ? "waited on the server" : "gave other results");
+
+	/*
+	 * A name never seen before waits for the server, as on a hard NFS
+	 * mount (or is missing at once, where a complete listing says so).
+	 */
+	path_join(unseen, sizeof(unseen), self->mnt, "apps/never-seen-before");
+	if (self->server_stopped) {
+		ret = in_child(unseen_child, unseen, 5, &child);
+		EXPECT_TRUE(ret == -1 || ret == ENOENT)
+			TH_LOG("a lookup with the server stopped answered %d", ret);
+		ASSERT_EQ(0, nfsd_threads("4")) TH_LOG("rpc.nfsd 4 failed");
+		self->server_stopped = false;
+		if (ret == -1) {
+			ret = reap(child, 300 * RECALLFS_TIME_SCALE);
+			EXPECT_EQ(ENOENT, ret) TH_LOG("after the server came back: %d", ret);
+		}
+	}
+	/* And everything works again. */
+	EXPECT_EQ(0, warm_workload(self->mnt, &fs));
+	UMOUNT_RECALLFS();
+	file_set_free(&fs);
+}
+
+TEST_HARNESS_MAIN
