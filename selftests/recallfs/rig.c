@@ -104,6 +104,21 @@ const char *const rpc_names[RPC_N] = {
 };
 
 /*
+ * The mountstats operations each count adds up: NFSv4.1+ opens a file it
+ * knows the handle of with OPEN_NOATTR (CLAIM_FH), and NFSv4.2 reads with
+ * READ_PLUS where the server has it.
+ */
+static const struct {
+	const char *name;
+	int count;
+} rpc_ops[] = {
+	{ "LOOKUP", RPC_LOOKUP }, { "GETATTR", RPC_GETATTR }, { "ACCESS", RPC_ACCESS },
+	{ "READDIR", RPC_READDIR }, { "READDIRPLUS", RPC_READDIRPLUS },
+	{ "READLINK", RPC_READLINK }, { "OPEN", RPC_OPEN }, { "OPEN_NOATTR", RPC_OPEN },
+	{ "CLOSE", RPC_CLOSE }, { "READ", RPC_READ }, { "READ_PLUS", RPC_READ },
+};
+
+/*
  * Ops counts of the NFS mount whose mount point is the longest prefix of
  * path.  Returns 0, ENOENT if no NFS mount holds path, or an errno.
  */
@@ -163,9 +178,9 @@ int nfs_rpcs(const char *path, struct rpcs *out, char *mnt_out,
 			if (!colon)
 				continue;
 			*colon = '\0';
-			for (int i = 0; i < RPC_N; i++)
-				if (!strcmp(p, rpc_names[i]))
-					cur.v[i] = strtoull(colon + 1, NULL, 10);
+			for (size_t i = 0; i < ARRAY_SIZE(rpc_ops); i++)
+				if (!strcmp(p, rpc_ops[i].name))
+					cur.v[rpc_ops[i].count] += strtoull(colon + 1, NULL, 10);
 		}
 	}
 	fclose(f);

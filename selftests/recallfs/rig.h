@@ -53,6 +53,7 @@ int write_text(const char *path, const char *text);
 /* NFS RPC counts (ops) of the NFS mount holding a path. */
 enum { RPC_LOOKUP, RPC_GETATTR, RPC_ACCESS, RPC_READDIR, RPC_READDIRPLUS,
        RPC_READLINK, RPC_OPEN, RPC_CLOSE, RPC_READ, RPC_N };
+/* Their names; RPC_OPEN counts OPEN_NOATTR too, RPC_READ READ_PLUS. */
 extern const char *const rpc_names[RPC_N];
 
 struct rpcs {

@@ -14,6 +14,9 @@
  * Each test mounts its own NFS client of the server-side tree, with
  * actimeo=3600 and nosharecache, so that NFS's own attribute timeouts (not
  * recallfs) send nothing while a test runs, and RPC counts are the test's.
+ * The server hands out no delegations while a test runs (fs.leases-enable
+ * 0, which knfsd needs for them), as many filers do not: every NFSv4 open
+ * is then an OPEN (with a delegation, the client asks ACCESS instead).
  * RPC counts are asserted; timings never.
  *
  * Environment (set by the guest runner; tests SKIP when theirs is missing):
@@ -51,6 +54,20 @@
 #define SEARCH_DIRS	250
 #define RUNS		20
 #define PATH_ENV	"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+#define LEASES		"/proc/sys/fs/leases-enable"
+
+/* The first line of a small file: 0 or errno. */
+static int read_text(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	bool ok;
+
+	if (!f)
+		return errno;
+	ok = fgets(buf, (int)size, f) != NULL;
+	fclose(f);
+	return ok ? 0 : EIO;
+}
 
 FIXTURE(warm) {
 	char base[PATH_MAX];	/* /tmp/warm_test.XXXXXX */
@@ -62,6 +79,7 @@ FIXTURE(warm) {
 	char data[2 * PATH_MAX];
 	const char *vers;
 	int seq;
+	char leases[16];	/* fs.leases-enable before the test */
 	bool server_stopped;
 	bool ready;
 };
@@ -88,6 +106,8 @@ FIXTURE_SETUP(warm)
 	path_join(self->journal, sizeof(self->journal), self->base, "journal");
 	ASSERT_EQ(0, mkdir(self->nfs, 0755));
 	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+	ASSERT_EQ(0, read_text(LEASES, self->leases, sizeof(self->leases)));
+	ASSERT_EQ(0, write_text(LEASES, "0\n"));
 	self->ready = true;
 }
 
@@ -107,6 +127,8 @@ FIXTURE_TEARDOWN(warm)
 {
 	if (self->server_stopped)
 		nfsd_threads("4");
+	if (self->leases[0])
+		write_text(LEASES, self->leases);
 	if (!self->base[0])
 		return;
 	while (!umount2(self->mnt, MNT_DETACH))
@@ -129,6 +151,13 @@ static void mount_nfs(struct __test_metadata *_metadata, FIXTURE_DATA(warm) *sel
 	ASSERT_EQ(0, run_capture(argv, envp, out, sizeof(out), &status));
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
 		TH_LOG("mount -t nfs -o %s %s %s: %s", opts, src, self->nfs, out);
+}
+
+/* A new NFS client in place of the test's (recallfs unmounted): no inode cached. */
+static void remount_nfs(struct __test_metadata *_metadata, FIXTURE_DATA(warm) *self)
+{
+	ASSERT_EQ(0, umount2(self->nfs, 0)) TH_LOG("umount %s: %s", self->nfs, strerror(errno));
+	mount_nfs(_metadata, self);
 }
 
 /* recallfs over the test's NFS mount; @journal false: memory only. */
@@ -295,14 +324,14 @@ TEST_F(warm, opens_after_remount_bind_by_handle_and_share)
 	EXPECT_EQ(0U, bad) TH_LOG("cold: %zu of %zu files differ from NFS", bad, fs.rel.n);
 	UMOUNT_RECALLFS();
 
-	/* As after a reboot: NFS has dropped its inodes too. */
+	/* As after a reboot: a new NFS client, which knows no inode yet. */
+	remount_nfs(_metadata, self);
 	MOUNT_RECALLFS(true, ",immutable");
-	drop_caches();
 	SNAP(a);
 	bad = read_files(self->mnt, &fs);
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("first opens after remount and drop_caches", &d);
+	log_rpcs("first opens after both remounts", &d);
 	EXPECT_EQ(0U, bad) TH_LOG("warm: %zu of %zu files differ from NFS", bad, fs.rel.n);
 	NO_NAME_RPCS(d, "first opens after remount");
 	EXPECT_GE(fs.inodes, d.v[RPC_GETATTR]) TH_LOG("%llu GETATTR for %zu files",
@@ -383,13 +412,13 @@ TEST_F(warm, program_started_again_opens_nothing)
 	ASSERT_EQ(0, run_hello(self->mnt, out, sizeof(out))) TH_LOG("cold: %s", out);
 	UMOUNT_RECALLFS();
 
+	remount_nfs(_metadata, self);
 	MOUNT_RECALLFS(true, ",immutable");
-	drop_caches();
 	SNAP(a);
 	ASSERT_EQ(0, run_hello(self->mnt, out, sizeof(out))) TH_LOG("warm: %s", out);
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("first warm run after remount and drop_caches", &d);
+	log_rpcs("first warm run after both remounts", &d);
 	NO_NAME_RPCS(d, "first warm run");
 	/* The program and its library. */
 	EXPECT_GE(2ULL, d.v[RPC_OPEN]);
@@ -450,7 +479,7 @@ static void server_file(struct __test_metadata *_metadata, const char *dir, cons
 
 TEST_F(warm, sharing_follows_who_may_read)
 {
-	char dir[PATH_MAX], rel[64], path[PATH_MAX];
+	char dir[PATH_MAX], rel[64], where[PATH_MAX], path[PATH_MAX];
 	struct rpcs a, b, d;
 	long long opens, shared;
 	bool v4;
@@ -466,8 +495,8 @@ TEST_F(warm, sharing_follows_who_may_read)
 	mount_nfs(_metadata, self);
 	MOUNT_RECALLFS(false, ",immutable");
 
-	path_join(path, sizeof(path), self->mnt, rel);
-	path_join(path, sizeof(path), path, "world");
+	path_join(where, sizeof(where), self->mnt, rel);
+	path_join(path, sizeof(path), where, "world");
 	SNAP(a);
 	EXPECT_EQ(0, read_as(USER_A, path));
 	EXPECT_EQ(0, read_as(USER_B, path));
@@ -484,8 +513,7 @@ TEST_F(warm, sharing_follows_who_may_read)
 	if (v4)
 		EXPECT_EQ(1ULL, d.v[RPC_OPEN]);
 
-	path_join(path, sizeof(path), self->mnt, rel);
-	path_join(path, sizeof(path), path, "private");
+	path_join(path, sizeof(path), where, "private");
 	SNAP(a);
 	EXPECT_EQ(0, read_as(USER_A, path));
 	EXPECT_EQ(0, read_as(USER_A, path));
@@ -500,8 +528,11 @@ TEST_F(warm, sharing_follows_who_may_read)
 			TH_LOG("0600 file: want one lower open per open of its owner");
 		EXPECT_EQ(shared, stat_of(&s, "shared_opens"));
 	}
-	if (v4)
-		EXPECT_EQ(2ULL, d.v[RPC_OPEN]);
+	/* The refused open is refused by the server's OPEN (NFSv4 asks no ACCESS first). */
+	if (v4) {
+		EXPECT_LE(2ULL, d.v[RPC_OPEN]);
+		EXPECT_GE(3ULL, d.v[RPC_OPEN]);
+	}
 	UMOUNT_RECALLFS();
 	remove_tree(dir);
 }

@@ -266,7 +266,7 @@ reboot_phase() { # reboot_phase 1|2
 
 nfs_stats() {
 	echo "guest: NFS client RPC counts (ops, transmissions, ...):"
-	grep -E '^device .* nfs|^[[:space:]]+(LOOKUP|GETATTR|ACCESS|READDIR|READDIRPLUS|READ|OPEN|READLINK):' \
+	grep -E '^device .* nfs|^[[:space:]]+(LOOKUP|GETATTR|ACCESS|READDIR|READDIRPLUS|READ|READ_PLUS|OPEN|OPEN_NOATTR|CLOSE|READLINK):' \
 		/proc/self/mountstats | sed 's/^/guest:   /'
 }
 
