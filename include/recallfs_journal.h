@@ -43,14 +43,16 @@
  * that uses one as damage and replays what came before it.
  * INCOMPAT_DIR_COOKIE: DIR records may carry a change cookie
  * (RECALLFS_DIR_CHANGE_COOKIE).
- * INCOMPAT_ENTRY_HANDLE: positive ENTRY records may carry the lower object's
- * file handle (struct recallfs_journal_entry fh_len, fh_type).
+ * INCOMPAT_ENTRY_EXT: positive ENTRY records may carry the lower object's
+ * file handle (struct recallfs_journal_entry fh_len, fh_type), and entries
+ * may say they were listed (RECALLFS_ENTRY_IN_LISTING, RECALLFS_ENTRY_TYPED
+ * with struct recallfs_journal_listed).
  */
 #define RECALLFS_JOURNAL_INCOMPAT_DIR_COOKIE	0x1u
-#define RECALLFS_JOURNAL_INCOMPAT_ENTRY_HANDLE	0x2u
+#define RECALLFS_JOURNAL_INCOMPAT_ENTRY_EXT	0x2u
 #define RECALLFS_JOURNAL_COMPAT_SUPP	0u
 #define RECALLFS_JOURNAL_INCOMPAT_SUPP	(RECALLFS_JOURNAL_INCOMPAT_DIR_COOKIE | \
-					 RECALLFS_JOURNAL_INCOMPAT_ENTRY_HANDLE)
+					 RECALLFS_JOURNAL_INCOMPAT_ENTRY_EXT)
 
 /* Sanity limits: a decoder refuses anything larger. */
 #define RECALLFS_JOURNAL_NAME_MAX	255	/* one path component */
@@ -105,7 +107,17 @@ struct recallfs_journal_entry {
 	__le16 link_len;		/* 0 if no symlink target was recorded */
 	__le16 fh_len;			/* <= RECALLFS_JOURNAL_FH_MAX; 0 unless positive */
 	__le32 fh_type;			/* exportfs fid type, 0 without a handle */
-	/* then struct recallfs_journal_attr if RECALLFS_ENTRY_POSITIVE */
+	/*
+	 * then struct recallfs_journal_attr if RECALLFS_ENTRY_POSITIVE, or
+	 * struct recallfs_journal_listed if RECALLFS_ENTRY_TYPED
+	 */
+};
+
+/* What a listing gave for a LISTED ENTRY with RECALLFS_ENTRY_TYPED. 16 bytes. */
+struct recallfs_journal_listed {
+	__le64 ino;
+	__le32 mode;			/* file type bits only */
+	__le32 reserved;
 };
 
 /* The attributes of a positive ENTRY. 88 bytes. */

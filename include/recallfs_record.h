@@ -34,6 +34,18 @@ enum recallfs_record_type {
  * keeps longest.
  */
 #define RECALLFS_ENTRY_HOT		0x0008
+/*
+ * With POSITIVE: the name was in a complete listing of its directory, as a
+ * LISTED entry always is. A listing is answered from the index only with
+ * such names: one that lookups reach but listings hide (NetApp .snapshot)
+ * stays hidden.
+ */
+#define RECALLFS_ENTRY_IN_LISTING	0x0010
+/*
+ * With LISTED: attr.ino and the file type bits of attr.mode (nothing else)
+ * are what the listing gave (d_ino, d_type; type 0 for DT_UNKNOWN).
+ */
+#define RECALLFS_ENTRY_TYPED		0x0020
 /* flags of RECALLFS_REC_DIR */
 #define RECALLFS_DIR_COMPLETE	0x0001	/* every name of the directory is recorded */
 #define RECALLFS_DIR_CHANGE_COOKIE 0x0002	/* the stamp has a change cookie */

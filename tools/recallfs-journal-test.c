@@ -67,6 +67,11 @@ static struct recallfs_record sample(int k)
 		r.flags = RECALLFS_ENTRY_HOT;
 		r.dir = "usr/lib";
 		r.name = "libc.so.7";
+		if (k % 16 == 14) {	/* a listed name with its d_ino and d_type */
+			r.flags = RECALLFS_ENTRY_LISTED | RECALLFS_ENTRY_TYPED;
+			r.attr.ino = 0xfedcba9876543210ull;
+			r.attr.mode = 0120000;
+		}
 		break;
 	case 0:	/* negative entry */
 		r.type = RECALLFS_REC_ENTRY;
@@ -89,9 +94,10 @@ static struct recallfs_record sample(int k)
 		r.fh_len = sizeof(handle);
 		r.fh_type = 0x81;
 		break;
-	case 2:	/* positive entry at the root, no link, mode bits checked */
+	case 2:	/* positive entry at the root, no link, mode bits checked, listed */
 		r.type = RECALLFS_REC_ENTRY;
-		r.flags = RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_MODE_ONLY;
+		r.flags = RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_MODE_ONLY |
+			  RECALLFS_ENTRY_IN_LISTING;
 		r.dir = "";
 		r.name = "bin";
 		r.attr.ino = 2;
@@ -144,6 +150,8 @@ static int record_eq(const struct recallfs_record *a, const struct recallfs_reco
 	       bytes_eq(a->fh, a->fh_len, b->fh, b->fh_len) && a->fh_type == b->fh_type &&
 	       (a->type != RECALLFS_REC_ENTRY || !(a->flags & RECALLFS_ENTRY_POSITIVE) ||
 		!memcmp(&a->attr, &b->attr, sizeof(a->attr))) &&
+	       (a->type != RECALLFS_REC_ENTRY || !(a->flags & RECALLFS_ENTRY_TYPED) ||
+		(a->attr.ino == b->attr.ino && a->attr.mode == b->attr.mode)) &&
 	       (a->type != RECALLFS_REC_DIR || !memcmp(&a->stamp, &b->stamp, sizeof(a->stamp)));
 }
 
@@ -200,6 +208,13 @@ static int test_refused(void)
 	/* A file handle only for a positive entry; a type only with one. */
 	REFUSED((r.fh = "\1\2\3\4", r.fh_len = 4, r.fh_type = 1));
 	REFUSED(r.fh_type = 1);
+	/* Listed and positive flags go with their kind of entry only. */
+	REFUSED(r.flags = RECALLFS_ENTRY_TYPED);
+	REFUSED(r.flags = RECALLFS_ENTRY_IN_LISTING);
+	REFUSED(r.flags = RECALLFS_ENTRY_LISTED | RECALLFS_ENTRY_POSITIVE);
+	REFUSED(r.flags = RECALLFS_ENTRY_MODE_ONLY);
+	REFUSED(r.flags = 0x0040);
+	REFUSED((r.flags = RECALLFS_ENTRY_LISTED | RECALLFS_ENTRY_TYPED, r.attr.mode = 0100644));
 #undef REFUSED
 	r = sample(1);
 	r.fh = big;

@@ -1,17 +1,96 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * recallfs: directory listing. readdir is the lower directory's readdir:
- * names, d_type and d_ino (the lower inode numbers) pass through unchanged.
+ * recallfs: directory listing. A directory whose complete listing the index
+ * may give (namei.c) is listed from the index: opened without a lower file,
+ * its names, d_type and d_ino as the lower's readdir gave them when they were
+ * recorded, taken when it is opened. Any other is the lower directory's
+ * readdir: names, d_type and d_ino pass through unchanged, and the complete
+ * listing is recorded.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "internal.h"
 
+/* An open directory listed from the index. */
+struct recallfs_indexed_dir {
+	struct recallfs_listing listing;
+	loff_t next_pos;		/* the offset of the name at next_off */
+	size_t next_off;
+};
+
+static const struct file_operations recallfs_indexed_dir_fops;
+
 static int recallfs_dir_open(struct inode *inode, struct file *file)
 {
+	struct recallfs_indexed_dir *id = kzalloc(sizeof(*id), GFP_KERNEL);
+
+	if (id && !recallfs_indexed_listing(file_dentry(file), &id->listing)) {
+		id->next_pos = 2;
+		file->private_data = id;
+		replace_fops(file, &recallfs_indexed_dir_fops);
+		return 0;
+	}
+	kfree(id);
 	return recallfs_open_lower(file, true);
 }
+
+static int recallfs_indexed_dir_release(struct inode *inode, struct file *file)
+{
+	struct recallfs_indexed_dir *id = file->private_data;
+
+	kvfree(id->listing.buf);
+	kfree(id);
+	return 0;
+}
+
+/*
+ * Offsets: 0 and 1 are "." and "..", 2 and on the names in the order taken,
+ * so a position from telldir() stays valid on this open directory. Where the
+ * last call stopped is kept, so that reading on needs no walk from the start.
+ */
+static int recallfs_indexed_iterate(struct file *file, struct dir_context *ctx)
+{
+	struct recallfs_indexed_dir *id = file->private_data;
+	const struct recallfs_listing *l = &id->listing;
+	const struct recallfs_listed_name *n;
+	size_t off = 0;
+	loff_t pos = 2;
+
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	if (ctx->pos >= id->next_pos) {
+		pos = id->next_pos;
+		off = id->next_off;
+	}
+	for (; off < l->used; off += recallfs_listed_size(n->len), pos++) {
+		n = (const struct recallfs_listed_name *)(l->buf + off);
+		if (pos < ctx->pos)
+			continue;
+		if (!dir_emit(ctx, n->name, n->len, n->ino, n->d_type))
+			break;
+		ctx->pos = pos + 1;
+	}
+	id->next_pos = pos;
+	id->next_off = off;
+	return 0;
+}
+
+static loff_t recallfs_indexed_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct recallfs_indexed_dir *id = file->private_data;
+
+	return generic_file_llseek_size(file, offset, whence, MAX_LFS_FILESIZE,
+					id->listing.count + 2);
+}
+
+static const struct file_operations recallfs_indexed_dir_fops = {
+	.release = recallfs_indexed_dir_release,
+	.llseek = recallfs_indexed_llseek,
+	.read = generic_read_dir,
+	.iterate_shared = recallfs_indexed_iterate,
+	.fsync = noop_fsync,
+};
 
 /* A full listing of a lower directory, gathered by recallfs_read_listing(). */
 struct recallfs_listing_ctx {
@@ -54,7 +133,7 @@ static RECALLFS_FILLDIR_RET recallfs_listing_actor(struct dir_context *ctx, cons
 {
 	struct recallfs_listing_ctx *lc = container_of(ctx, struct recallfs_listing_ctx, ctx);
 	struct recallfs_listing *l = &lc->listing;
-	size_t need = sizeof(struct recallfs_listed_name) + len + 1;
+	size_t need = recallfs_listed_size(len);
 	struct recallfs_listed_name *n;
 
 	if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
@@ -62,11 +141,12 @@ static RECALLFS_FILLDIR_RET recallfs_listing_actor(struct dir_context *ctx, cons
 	if (l->used + need > l->size && recallfs_listing_grow(lc, need))
 		return RECALLFS_FILLDIR_STOP;
 	n = (struct recallfs_listed_name *)(l->buf + l->used);
+	n->ino = ino;
 	n->len = len;
 	n->d_type = d_type;
 	memcpy(n->name, name, len);
 	n->name[len] = '\0';
-	l->used += ALIGN(need, sizeof(u32));
+	l->used += need;
 	l->count++;
 	return RECALLFS_FILLDIR_CONTINUE;
 }

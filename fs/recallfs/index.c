@@ -515,6 +515,7 @@ static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir 
 			      const struct recallfs_learning *learned, const struct inode *amends)
 {
 	struct recallfs_index *ix = sbi->index;
+	struct recallfs_record logged;
 	struct recallfs_entry *e, *old;
 	bool has_handle;
 	size_t size;
@@ -533,6 +534,8 @@ static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir 
 		     rec->fh_len <= RECALLFS_FH_MAX;
 	if (rec->flags & RECALLFS_ENTRY_POSITIVE)
 		size += sizeof(rec->attr);
+	else if (rec->flags & RECALLFS_ENTRY_TYPED)
+		size += sizeof(struct recallfs_listed);
 	if (has_handle)
 		size += sizeof(struct recallfs_handle) + rec->fh_len;
 	e = kzalloc(size, GFP_KERNEL);
@@ -546,8 +549,12 @@ static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir 
 	e->link_len = rec->link_len;
 	if (rec->link_len)
 		memcpy(e->name + rec->name_len + 1, rec->link, rec->link_len);
-	if (rec->flags & RECALLFS_ENTRY_POSITIVE)
+	if (rec->flags & RECALLFS_ENTRY_POSITIVE) {
 		*recallfs_entry_attr(e) = rec->attr;
+	} else if (rec->flags & RECALLFS_ENTRY_TYPED) {
+		recallfs_entry_listed(e)->ino = rec->attr.ino;
+		recallfs_entry_listed(e)->mode = rec->attr.mode;
+	}
 	if (has_handle)
 		recallfs_entry_set_handle(e, rec);
 
@@ -563,6 +570,14 @@ static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir 
 	if (amends && !recallfs_entry_amendable(old, rec, amends)) {
 		err = -ESTALE;
 		goto out_unlock;
+	}
+	/* A name found where a listing had it stays listed. */
+	if (old && (rec->flags & RECALLFS_ENTRY_POSITIVE) &&
+	    (old->flags & (RECALLFS_ENTRY_LISTED | RECALLFS_ENTRY_IN_LISTING))) {
+		e->flags |= RECALLFS_ENTRY_IN_LISTING;
+		logged = *rec;
+		logged.flags |= RECALLFS_ENTRY_IN_LISTING;
+		rec = &logged;
 	}
 	if (old) {
 		err = rhashtable_replace_fast(&ix->entries, &old->node, &e->node,
@@ -979,8 +994,12 @@ void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_re
 	};
 	if (recallfs_entry_hot(e))
 		rec->flags |= RECALLFS_ENTRY_HOT;
-	if (e->flags & RECALLFS_ENTRY_POSITIVE)
+	if (e->flags & RECALLFS_ENTRY_POSITIVE) {
 		rec->attr = *recallfs_entry_attr(e);
+	} else if (e->flags & RECALLFS_ENTRY_TYPED) {
+		rec->attr.ino = recallfs_entry_listed(e)->ino;
+		rec->attr.mode = recallfs_entry_listed(e)->mode;
+	}
 	if (e->fh_len) {
 		rec->fh_type = recallfs_entry_handle(e)->type;
 		rec->fh_len = e->fh_len;
@@ -1011,6 +1030,129 @@ unsigned int recallfs_dir_begin_listing(struct recallfs_dir *dir)
 	losses = dir->losses;
 	spin_unlock(&dir->lock);
 	return losses;
+}
+
+/*
+ * The one change made to an entry in place: a positive entry is found in a
+ * complete listing. Readers see the flag or not; either is true of it.
+ */
+int recallfs_entry_mark_listed(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+			       const char *name, u32 len, const struct recallfs_learning *learned)
+{
+	struct recallfs_record rec;
+	struct recallfs_entry *e;
+	int err = 0;
+
+	spin_lock(&dir->lock);
+	if (!recallfs_dir_admits(sbi, dir, learned)) {
+		err = -ESTALE;
+		goto out;
+	}
+	rcu_read_lock();
+	e = recallfs_entry_find(sbi, dir, name, len);
+	rcu_read_unlock();
+	if (!e || !(e->flags & RECALLFS_ENTRY_POSITIVE)) {
+		err = -ENOENT;
+		goto out;
+	}
+	if (!(e->flags & RECALLFS_ENTRY_IN_LISTING)) {
+		WRITE_ONCE(e->flags, e->flags | RECALLFS_ENTRY_IN_LISTING);
+		recallfs_entry_to_record(e, &rec);
+		recallfs_dir_log_state(sbi, dir);
+		recallfs_journal_log(sbi, &rec);
+	}
+out:
+	spin_unlock(&dir->lock);
+	return err;
+}
+
+/* What readdir gives for entry @e, into @n (room for its name); false if it has not all. */
+static bool recallfs_entry_as_listed(const struct recallfs_entry *e,
+				     struct recallfs_listed_name *n)
+{
+	u32 mode;
+
+	if (e->flags & RECALLFS_ENTRY_POSITIVE) {
+		if (!(e->flags & RECALLFS_ENTRY_IN_LISTING))
+			return false;
+		n->ino = recallfs_entry_attr(e)->ino;
+		mode = recallfs_entry_attr(e)->mode;
+	} else if (e->flags & RECALLFS_ENTRY_TYPED) {
+		n->ino = recallfs_entry_listed(e)->ino;
+		mode = recallfs_entry_listed(e)->mode;
+	} else {
+		return false;	/* listed by older code: no d_ino, d_type */
+	}
+	n->d_type = (mode & S_IFMT) >> 12;
+	n->len = e->name_len;
+	memcpy(n->name, e->name, e->name_len);
+	n->name[e->name_len] = '\0';
+	return true;
+}
+
+/* Bytes @dir's listing takes, or 0 if it has none to give; @dir's lock held. */
+static size_t recallfs_dir_listing_size(const struct recallfs_dir *dir)
+{
+	const struct recallfs_entry *e;
+	size_t size = 0;
+
+	if (dir->dead || !dir->complete)
+		return 0;
+	list_for_each_entry(e, &dir->entries, dir_link)
+		if (e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED))
+			size += recallfs_listed_size(e->name_len);
+	return size ? size : 1;	/* an empty directory has a listing */
+}
+
+/* Fill @out (@size bytes) with @dir's listing; @dir's lock held. */
+static int recallfs_dir_fill_listing(const struct recallfs_dir *dir,
+				     struct recallfs_listing *out)
+{
+	const struct recallfs_entry *e;
+	struct recallfs_listed_name *n;
+
+	list_for_each_entry(e, &dir->entries, dir_link) {
+		if (!(e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED)))
+			continue;
+		n = (struct recallfs_listed_name *)(out->buf + out->used);
+		if (!recallfs_entry_as_listed(e, n))
+			return -ENODATA;
+		out->used += recallfs_listed_size(e->name_len);
+		out->count++;
+	}
+	return 0;
+}
+
+int recallfs_dir_listing(struct recallfs_dir *dir, struct recallfs_listing *out)
+{
+	size_t size;
+	int tries, err;
+
+	/* Sized unlocked, filled under the lock: again if entries came or went meanwhile. */
+	for (tries = 0; tries < 3; tries++) {
+		spin_lock(&dir->lock);
+		size = recallfs_dir_listing_size(dir);
+		spin_unlock(&dir->lock);
+		if (!size || size > RECALLFS_LISTING_MAX)
+			return -ENODATA;
+		out->buf = kvmalloc(size, GFP_KERNEL);
+		if (!out->buf)
+			return -ENOMEM;
+		out->size = size;
+		out->used = 0;
+		out->count = 0;
+		spin_lock(&dir->lock);
+		err = recallfs_dir_listing_size(dir) == size ?
+		      recallfs_dir_fill_listing(dir, out) : -EAGAIN;
+		spin_unlock(&dir->lock);
+		if (!err)
+			return 0;
+		kvfree(out->buf);
+		out->buf = NULL;
+		if (err != -EAGAIN)
+			return err;
+	}
+	return -ENODATA;
 }
 
 bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,

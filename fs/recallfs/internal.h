@@ -189,6 +189,17 @@ static inline struct recallfs_attr *recallfs_entry_attr(const struct recallfs_en
 										e->link_len));
 }
 
+/* What a listing gave for a LISTED entry with RECALLFS_ENTRY_TYPED, where attributes go. */
+struct recallfs_listed {
+	u64 ino;
+	u32 mode;			/* file type bits only */
+};
+
+static inline struct recallfs_listed *recallfs_entry_listed(const struct recallfs_entry *e)
+{
+	return (struct recallfs_listed *)recallfs_entry_attr(e);
+}
+
 /* The file handle of a positive entry, after its attributes; valid if e->fh_len. */
 static inline struct recallfs_handle *recallfs_entry_handle(const struct recallfs_entry *e)
 {
@@ -336,6 +347,7 @@ void recallfs_record_link(struct dentry *dentry, struct inode *lower, const char
 			  const struct recallfs_learning *learned);
 void recallfs_record_root_attr(struct dentry *root);
 bool recallfs_listing_wanted(struct dentry *dir_dentry);
+int recallfs_indexed_listing(struct dentry *dir_dentry, struct recallfs_listing *out);
 int recallfs_listing_stamp(struct dentry *dir_dentry, struct recallfs_stamp *stamp);
 void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing,
 			     const struct recallfs_stamp *before,
@@ -343,12 +355,19 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 void recallfs_prune_dcache(struct super_block *sb, const char *path, u32 len);
 extern const struct dentry_operations recallfs_dentry_ops;
 
-/* A directory listing read from the lower filesystem, to be recorded. */
+/* A directory listing, read from the lower filesystem or from the index. */
 struct recallfs_listed_name {
+	u64 ino;
 	u16 len;
 	u8 d_type;
-	char name[];			/* NUL-terminated; entries are 4-byte aligned */
+	char name[];			/* NUL-terminated; entries are 8-byte aligned */
 };
+
+/* Bytes of a listed name of @len bytes in a listing buffer. */
+static inline size_t recallfs_listed_size(u32 len)
+{
+	return ALIGN(sizeof(struct recallfs_listed_name) + len + 1, sizeof(u64));
+}
 
 struct recallfs_listing {
 	char *buf;
@@ -420,6 +439,15 @@ unsigned long recallfs_index_evicted_unjournaled(struct recallfs_sb_info *sbi);
 void recallfs_index_journal_caught_up(struct recallfs_sb_info *sbi, unsigned long evicted);
 /* A full listing of @dir is about to be recorded: entries lost before do not count. */
 unsigned int recallfs_dir_begin_listing(struct recallfs_dir *dir);
+/* Mark positive entry @name of @dir as listed (journaled); -ENOENT if there is none. */
+int recallfs_entry_mark_listed(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
+			       const char *name, u32 len, const struct recallfs_learning *learned);
+/*
+ * The complete listing of @dir as the index has it, into @out (kvmalloc'ed
+ * buffer): -ENODATA if it is not complete, or an entry lacks what readdir
+ * gives (a listed name without its type, a name not known to be listed).
+ */
+int recallfs_dir_listing(struct recallfs_dir *dir, struct recallfs_listing *out);
 /*
  * Mark @dir complete, journaling its state in order; false if it is dead,
  * @learned is not current, or it lost entries since recallfs_dir_begin_listing()

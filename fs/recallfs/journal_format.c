@@ -47,6 +47,7 @@ void recallfs_journal_layout_checks(void)
 	BUILD_BUG_ON(sizeof(struct recallfs_journal_entry) != 8);
 	BUILD_BUG_ON(offsetof(struct recallfs_journal_entry, fh_type) != 4);
 	BUILD_BUG_ON(sizeof(struct recallfs_journal_attr) != 88);
+	BUILD_BUG_ON(sizeof(struct recallfs_journal_listed) != 16);
 	BUILD_BUG_ON(offsetof(struct recallfs_journal_attr, atime_nsec) != 48);
 	BUILD_BUG_ON(sizeof(struct recallfs_journal_stamp) != 32);
 	BUILD_BUG_ON(sizeof(struct recallfs_journal_dir) != 40);
@@ -94,9 +95,11 @@ static int recallfs_rec_fixed_size(__u16 type, __u16 flags)
 {
 	switch (type) {
 	case RECALLFS_REC_ENTRY:
+		if (flags & RECALLFS_ENTRY_POSITIVE)
+			return sizeof(struct recallfs_journal_entry) +
+			       sizeof(struct recallfs_journal_attr);
 		return sizeof(struct recallfs_journal_entry) +
-		       ((flags & RECALLFS_ENTRY_POSITIVE) ?
-			sizeof(struct recallfs_journal_attr) : 0);
+		       ((flags & RECALLFS_ENTRY_TYPED) ? sizeof(struct recallfs_journal_listed) : 0);
 	case RECALLFS_REC_DIR:
 		return sizeof(struct recallfs_journal_dir) +
 		       ((flags & RECALLFS_DIR_CHANGE_COOKIE) ?
@@ -137,6 +140,28 @@ static int recallfs_name_ok(const char *name, __u32 len)
 	return !recallfs_has_byte(name, len, '/') && !recallfs_has_byte(name, len, '\0');
 }
 
+/*
+ * An entry's flags: positive (with attributes) or listed (without), not
+ * both; MODE_ONLY and IN_LISTING only if positive, TYPED only if listed,
+ * and a typed entry's mode only a file type.
+ */
+static int recallfs_entry_flags_ok(const struct recallfs_record *rec)
+{
+	__u16 f = rec->flags;
+
+	if (f & ~(RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED | RECALLFS_ENTRY_MODE_ONLY |
+		  RECALLFS_ENTRY_HOT | RECALLFS_ENTRY_IN_LISTING | RECALLFS_ENTRY_TYPED))
+		return 0;
+	if ((f & RECALLFS_ENTRY_POSITIVE) && (f & RECALLFS_ENTRY_LISTED))
+		return 0;
+	if ((f & (RECALLFS_ENTRY_MODE_ONLY | RECALLFS_ENTRY_IN_LISTING)) &&
+	    !(f & RECALLFS_ENTRY_POSITIVE))
+		return 0;
+	if (f & RECALLFS_ENTRY_TYPED)
+		return (f & RECALLFS_ENTRY_LISTED) && !(rec->attr.mode & ~0170000u);
+	return 1;
+}
+
 /* A file handle only for a positive entry, and a type only with a handle. */
 static int recallfs_entry_handle_ok(const struct recallfs_record *rec)
 {
@@ -157,7 +182,7 @@ static int recallfs_rec_valid(const struct recallfs_record *rec)
 	if (rec->type == RECALLFS_REC_ENTRY)
 		return recallfs_name_ok(rec->name, rec->name_len) &&
 		       rec->link_len <= RECALLFS_JOURNAL_LINK_MAX &&
-		       recallfs_entry_handle_ok(rec) &&
+		       recallfs_entry_flags_ok(rec) && recallfs_entry_handle_ok(rec) &&
 		       (!(rec->flags & RECALLFS_ENTRY_POSITIVE) || recallfs_attr_valid(&rec->attr));
 	/* Only entries have a name or a link; only they and directories a file handle. */
 	if (rec->type == RECALLFS_REC_DIR)
@@ -273,6 +298,13 @@ __u32 recallfs_record_encode(const struct recallfs_record *rec, void *buf, __u32
 
 			recallfs_encode_attr(&rec->attr, &attr);
 			p = recallfs_put(p, &attr, sizeof(attr));
+		} else if (rec->flags & RECALLFS_ENTRY_TYPED) {
+			struct recallfs_journal_listed listed;
+
+			memset(&listed, 0, sizeof(listed));
+			listed.ino = cpu_to_le64(rec->attr.ino);
+			listed.mode = cpu_to_le32(rec->attr.mode);
+			p = recallfs_put(p, &listed, sizeof(listed));
 		}
 	} else if (rec->type == RECALLFS_REC_DIR) {
 		struct recallfs_journal_dir dir;
@@ -351,13 +383,16 @@ static int recallfs_decode_body(const struct recallfs_journal_rec_head *head,
 			recallfs_decode_attr(&attr, &rec->attr);
 			if (!recallfs_attr_valid(&rec->attr))
 				return RECALLFS_DECODE_CORRUPT;
+		} else if (rec->flags & RECALLFS_ENTRY_TYPED) {
+			struct recallfs_journal_listed listed;
+
+			memcpy(&listed, p + sizeof(entry), sizeof(listed));
+			if (listed.reserved)
+				return RECALLFS_DECODE_CORRUPT;
+			rec->attr.ino = le64_to_cpu(listed.ino);
+			rec->attr.mode = le32_to_cpu(listed.mode);
 		}
-		/* Positive (with attributes) or listed (without), not both. */
-		if ((rec->flags & ~(RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED |
-				    RECALLFS_ENTRY_MODE_ONLY | RECALLFS_ENTRY_HOT)) ||
-		    (rec->flags & RECALLFS_ENTRY_POSITIVE && rec->flags & RECALLFS_ENTRY_LISTED) ||
-		    (rec->flags & RECALLFS_ENTRY_MODE_ONLY && !(rec->flags & RECALLFS_ENTRY_POSITIVE)))
-			return RECALLFS_DECODE_CORRUPT;
+		/* The flags are checked with the rest by recallfs_rec_valid() below. */
 	} else if (rec->type == RECALLFS_REC_DIR) {
 		struct recallfs_journal_dir dir;
 

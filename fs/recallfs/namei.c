@@ -361,6 +361,30 @@ static int recallfs_record_lookup(struct recallfs_sb_info *sbi, struct recallfs_
 	return recallfs_entry_add(sbi, dir, &rec, learned);
 }
 
+/*
+ * The listing of directory @dir_dentry from the index, into @out, if the
+ * index may give it now: complete, each name with its d_ino and d_type, and
+ * the directory trusted (immutable mode, or verify mode with its stamp
+ * checked). -ENODATA if not: then the lower directory is read.
+ */
+int recallfs_indexed_listing(struct dentry *dir_dentry, struct recallfs_listing *out)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(dir_dentry->d_sb);
+	struct recallfs_dir *dir;
+	int err = -ENODATA;
+
+	if (recallfs_mode(sbi) == RECALLFS_MODE_OFF ||
+	    READ_ONCE(RECALLFS_I(d_inode(dir_dentry))->uncacheable))
+		return -ENODATA;
+	dir = recallfs_dir_of(dir_dentry, NULL, NULL);
+	if (IS_ERR_OR_NULL(dir))
+		return -ENODATA;
+	if (READ_ONCE(dir->complete) && recallfs_dir_trusted(sbi, dir, dir_dentry))
+		err = recallfs_dir_listing(dir, out);
+	recallfs_dir_put(dir);
+	return err;
+}
+
 /* Should a readdir from the start record the directory's complete listing? */
 bool recallfs_listing_wanted(struct dentry *dir_dentry)
 {
@@ -379,28 +403,39 @@ bool recallfs_listing_wanted(struct dentry *dir_dentry)
 	return wanted;
 }
 
-/* Record one listed name, unless the index already knows it exists. */
+/*
+ * Record one listed name with what readdir gives for it (d_ino, d_type). A
+ * name the index knows exists is marked listed, if it is not already.
+ */
 static int recallfs_record_listed(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 				  const struct recallfs_listed_name *n,
 				  const struct recallfs_learning *learned)
 {
 	struct recallfs_record rec = {
 		.type = RECALLFS_REC_ENTRY,
-		.flags = RECALLFS_ENTRY_LISTED,
+		.flags = RECALLFS_ENTRY_LISTED | RECALLFS_ENTRY_TYPED,
 		.dir = dir->path,
 		.dir_len = dir->path_len,
 		.name = n->name,
 		.name_len = n->len,
+		.attr.ino = n->ino,
+		.attr.mode = (u32)(n->d_type & 017) << 12,
 	};
 	struct recallfs_entry *e;
-	bool known;
+	u16 flags;
 
 	rcu_read_lock();
 	e = recallfs_entry_find(sbi, dir, n->name, n->len);
-	known = e && (e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED));
+	flags = e ? READ_ONCE(e->flags) : 0;
 	rcu_read_unlock();
-	if (known)
+	if (flags & RECALLFS_ENTRY_POSITIVE) {
+		if (flags & RECALLFS_ENTRY_IN_LISTING)
+			return 0;
+		if (recallfs_entry_mark_listed(sbi, dir, n->name, n->len, learned) != -ENOENT)
+			return 0;	/* marked, or refused as an add would be */
+	} else if (flags & RECALLFS_ENTRY_TYPED) {
 		return 0;
+	}
 	return recallfs_entry_add(sbi, dir, &rec, learned);
 }
 
@@ -455,8 +490,7 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 	}
 	/* What was evicted before is listed again now; an eviction from here on counts. */
 	losses = recallfs_dir_begin_listing(dir);
-	for (off = 0; off < listing->used;
-	     off += ALIGN(sizeof(*n) + n->len + 1, sizeof(u32))) {
+	for (off = 0; off < listing->used; off += recallfs_listed_size(n->len)) {
 		n = (const struct recallfs_listed_name *)(listing->buf + off);
 		if (recallfs_record_listed(sbi, dir, n, learned))
 			goto out;	/* a listing cut short is not complete */

@@ -34,8 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdint.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -538,7 +541,283 @@ TEST_F(warm, sharing_follows_who_may_read)
 }
 
 /* ------------------------------------------------------------------ */
-/* 4. A server outage: what was seen before still runs.                */
+/* 4. Listings after a remount come from the index.                    */
+
+/* The top-level directories everyone may search to the bottom (private/ and modes/ are not). */
+#define OPEN_DIRS	"apps data deep links special"
+#define SH_OUT		(512 << 10)
+
+/* Output of `sh -c "cd DIR && CMD"`, malloc'ed; NULL if it failed. */
+static char *sh_in(const char *dir, const char *cmd)
+{
+	char script[PATH_MAX + 256], *out = xmalloc(SH_OUT);
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+	const char *envp[] = { PATH_ENV, "LC_ALL=C", "TZ=UTC", NULL };
+	int status;
+
+	xsnprintf(script, sizeof(script), "cd '%s' && %s", dir, cmd);
+	if (run_capture(argv, envp, out, SH_OUT, &status) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		note("%s in %s failed: %.300s\n", cmd, dir, out);
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+#define LS_LR	"ls -lRain --time-style=full-iso " OPEN_DIRS
+#define FIND_LS	"find " OPEN_DIRS " -ls"
+
+/* ls -lR and find -ls under @dir, as one string. */
+static char *list_tree(const char *dir)
+{
+	char *ls = sh_in(dir, LS_LR), *find = sh_in(dir, FIND_LS), *both = NULL;
+
+	if (ls && find) {
+		both = xmalloc(strlen(ls) + strlen(find) + 1);
+		strcpy(both, ls);
+		strcat(both, find);
+	}
+	free(ls);
+	free(find);
+	return both;
+}
+
+TEST_F(warm, listings_after_remount_come_from_the_index)
+{
+	char *want, *got, diff[512];
+	struct rpcs a, b, d;
+
+	REQUIRE_READY();
+	mount_nfs(_metadata, self);
+	want = list_tree(self->nfs);
+	ASSERT_TRUE(want != NULL);
+	MOUNT_RECALLFS(true, ",immutable");
+	got = list_tree(self->mnt);
+	ASSERT_TRUE(got != NULL);
+	first_diff(want, got, diff, sizeof(diff));
+	EXPECT_STREQ(want, got) TH_LOG("cold listing differs from NFS: %s", diff);
+	free(got);
+	UMOUNT_RECALLFS();
+
+	remount_nfs(_metadata, self);
+	MOUNT_RECALLFS(true, ",immutable");
+	SNAP(a);
+	got = list_tree(self->mnt);
+	SNAP(b);
+	ASSERT_TRUE(got != NULL);
+	d = rpc_delta(&a, &b);
+	log_rpcs("ls -lR and find -ls after both remounts", &d);
+	first_diff(want, got, diff, sizeof(diff));
+	EXPECT_STREQ(want, got) TH_LOG("warm listing differs from NFS: %s", diff);
+	ZERO_RPCS(d, "ls -lR and find -ls of directories everyone may read");
+	free(got);
+	free(want);
+	UMOUNT_RECALLFS();
+}
+
+/* getdents64 with a buffer of @size bytes: "name ino type" lines, sorted. */
+static int getdents_lines(const char *dir, size_t size, struct strlist *out)
+{
+	char *buf = xmalloc(size), line[512];
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long n;
+
+	if (fd < 0) {
+		free(buf);
+		return errno;
+	}
+	while ((n = syscall(SYS_getdents64, fd, buf, size)) > 0) {
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 {
+				uint64_t d_ino;
+				int64_t d_off;
+				unsigned short d_reclen;
+				unsigned char d_type;
+				char d_name[];
+			} *de = (void *)(buf + off);
+
+			xsnprintf(line, sizeof(line), "%s %llu %u", de->d_name,
+				  (unsigned long long)de->d_ino, de->d_type);
+			strlist_add(out, line);
+			off += de->d_reclen;
+		}
+	}
+	close(fd);
+	free(buf);
+	strlist_sort(out);
+	return n < 0 ? errno : 0;
+}
+
+static bool same_lines(const struct strlist *a, const struct strlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]))
+			return false;
+	return true;
+}
+
+/* The names from @pos to the end of @d after seekdir(@pos), in order. */
+static void names_from(DIR *d, long pos, struct strlist *out)
+{
+	struct dirent *de;
+
+	seekdir(d, pos);
+	while ((de = readdir(d)) != NULL)
+		strlist_add(out, de->d_name);
+}
+
+#define MANY_NAMES	300
+
+TEST_F(warm, listing_from_the_index_reads_like_the_lowers)
+{
+	char dir[PATH_MAX], rel[64], where[PATH_MAX], p[PATH_MAX];
+	struct strlist want = {}, got = {}, first = {}, again = {};
+	struct rpcs a, b, d;
+	struct dirent *de;
+	long pos = -1;
+	DIR *dh;
+
+	REQUIRE_READY();
+	xsnprintf(rel, sizeof(rel), "scratch/many.%d", getpid());
+	path_join(dir, sizeof(dir), self->export, rel);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	for (int i = 0; i < MANY_NAMES; i++) {
+		xsnprintf(p, sizeof(p), "%s/%s%03d", dir, i % 3 ? "file-with-a-longer-name-" : "f", i);
+		int err;
+
+		if (i % 10 == 0)
+			err = mkdir(p, 0755) ? errno : 0;
+		else if (i % 10 == 1)
+			err = symlink("target", p) ? errno : 0;
+		else
+			err = write_text(p, "x\n");
+		ASSERT_EQ(0, err) TH_LOG("create %s: %s", p, strerror(err));
+	}
+	mount_nfs(_metadata, self);
+	path_join(where, sizeof(where), self->nfs, rel);
+	ASSERT_EQ(0, getdents_lines(where, 32768, &want));
+	ASSERT_EQ((size_t)MANY_NAMES + 2, want.n);
+	MOUNT_RECALLFS(true, ",immutable");
+	path_join(where, sizeof(where), self->mnt, rel);
+	ASSERT_EQ(0, getdents_lines(where, 32768, &got));	/* cold: recorded */
+	EXPECT_TRUE(same_lines(&want, &got));
+	strlist_free(&got);
+	UMOUNT_RECALLFS();
+
+	remount_nfs(_metadata, self);
+	MOUNT_RECALLFS(true, ",immutable");
+	SNAP(a);
+	/* Buffers that hold one name or a few at a time. */
+	for (size_t size = 64; size <= 4096; size *= 8) {
+		ASSERT_EQ(0, getdents_lines(where, size, &got));
+		EXPECT_TRUE(same_lines(&want, &got)) TH_LOG("getdents64 with %zu bytes: %zu names, want %zu",
+							    size, got.n, want.n);
+		strlist_free(&got);
+	}
+	/* A position from telldir() leads back to the same names. */
+	dh = opendir(where);
+	ASSERT_TRUE(dh != NULL);
+	for (int i = 0; i < MANY_NAMES / 2 && (de = readdir(dh)); i++)
+		pos = telldir(dh);
+	ASSERT_LE(0, pos);
+	names_from(dh, pos, &first);
+	names_from(dh, pos, &again);
+	EXPECT_TRUE(same_lines(&first, &again)) TH_LOG("after seekdir: %zu then %zu names",
+						       first.n, again.n);
+	EXPECT_EQ((size_t)MANY_NAMES + 2 - MANY_NAMES / 2, first.n);
+	closedir(dh);
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_rpcs("listings of a 300-name directory after both remounts", &d);
+	ZERO_RPCS(d, "listing a recorded directory");
+	UMOUNT_RECALLFS();
+	strlist_free(&want);
+	strlist_free(&first);
+	strlist_free(&again);
+	remove_tree(dir);
+}
+
+/* ------------------------------------------------------------------ */
+/* 5. Python imports through a long sys.path.                          */
+
+#define PY_DIRS		50
+#define PY_MODULES	2	/* per directory */
+
+/* python3 importing every generated module through PYTHONPATH under @root. */
+static int run_imports(const char *root, const char *rel, char *out, size_t size)
+{
+	size_t len = (size_t)PY_DIRS * (strlen(root) + strlen(rel) + 8) + 16;
+	char *pypath = xmalloc(len), *p = pypath;
+	const char *argv[] = { "/usr/bin/python3", "-B", "-s", "-S", "-c",
+		"import importlib\n"
+		"vals = [importlib.import_module('m%02d_%d' % (i, j)).VALUE\n"
+		"        for i in range(50) for j in range(2)]\n"
+		"print(len(vals), vals[0], vals[-1])\n", NULL };
+	const char *envp[] = { pypath, PATH_ENV, "LC_ALL=C.UTF-8", NULL };
+	int status, err;
+
+	p += sprintf(p, "PYTHONPATH=");
+	for (int i = 0; i < PY_DIRS; i++)
+		p += sprintf(p, "%s%s/%s/d%02d", i ? ":" : "", root, rel, i);
+	err = run_capture(argv, envp, out, size, &status);
+	free(pypath);
+	if (err)
+		return err;
+	return WIFEXITED(status) && !WEXITSTATUS(status) && !strcmp(out, "100 0.0 49.1\n") ? 0 : -1;
+}
+
+TEST_F(warm, python_imports_after_remount)
+{
+	char dir[PATH_MAX], rel[64], p[PATH_MAX], text[64], out[4096];
+	struct rpcs a, b, d;
+
+	REQUIRE_READY();
+	if (access("/usr/bin/python3", X_OK))
+		SKIP(return, "no /usr/bin/python3");
+	xsnprintf(rel, sizeof(rel), "scratch/py.%d", getpid());
+	path_join(dir, sizeof(dir), self->export, rel);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	for (int i = 0; i < PY_DIRS; i++) {
+		xsnprintf(p, sizeof(p), "%s/d%02d", dir, i);
+		ASSERT_EQ(0, mkdir(p, 0755));
+		for (int j = 0; j < PY_MODULES; j++) {
+			xsnprintf(p, sizeof(p), "%s/d%02d/m%02d_%d.py", dir, i, i, j);
+			xsnprintf(text, sizeof(text), "VALUE = '%d.%d'\n", i, j);
+			ASSERT_EQ(0, write_text(p, text));
+		}
+	}
+	mount_nfs(_metadata, self);
+	ASSERT_EQ(0, run_imports(self->nfs, rel, out, sizeof(out))) TH_LOG("on NFS: %s", out);
+	MOUNT_RECALLFS(true, ",immutable");
+	ASSERT_EQ(0, run_imports(self->mnt, rel, out, sizeof(out))) TH_LOG("cold: %s", out);
+	UMOUNT_RECALLFS();
+
+	remount_nfs(_metadata, self);
+	MOUNT_RECALLFS(true, ",immutable");
+	SNAP(a);
+	ASSERT_EQ(0, run_imports(self->mnt, rel, out, sizeof(out))) TH_LOG("warm: %s", out);
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_rpcs("100 imports through 50 directories after both remounts", &d);
+	NO_NAME_RPCS(d, "imports after remount");
+	EXPECT_GE((unsigned long long)PY_DIRS * PY_MODULES, d.v[RPC_GETATTR]);
+	EXPECT_GE((unsigned long long)PY_DIRS * PY_MODULES, d.v[RPC_OPEN]);
+
+	SNAP(a);
+	ASSERT_EQ(0, run_imports(self->mnt, rel, out, sizeof(out))) TH_LOG("again: %s", out);
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_rpcs("the same imports again", &d);
+	ZERO_RPCS(d, "imports run again");
+	UMOUNT_RECALLFS();
+	remove_tree(dir);
+}
+
+/* ------------------------------------------------------------------ */
+/* 6. A server outage: what was seen before still runs.                */
 
 /* The warm workload: every file read, the program run; 0 if all of it matched. */
 static int warm_workload(const char *root, const struct file_set *fs)
