@@ -222,6 +222,11 @@ static int test_refused(void)
 	CHECK(recallfs_record_size(&r) == 0, "entry handle over the limit");
 	r.fh_len = RECALLFS_JOURNAL_FH_MAX;
 	CHECK(recallfs_record_size(&r) > 0, "entry handle at the limit");
+	r.fh_len = 6;
+	CHECK(recallfs_record_size(&r) == 0, "entry handle of part of a word");
+	r.fh_len = 8;
+	r.fh_type = 0xff;
+	CHECK(recallfs_record_size(&r) == 0, "entry handle of type FILEID_INVALID");
 	/* A cookie flag and a stamp's cookie come together or not at all. */
 	r = sample(7);
 	r.flags &= (__u16)~RECALLFS_DIR_CHANGE_COOKIE;

@@ -247,13 +247,20 @@ static int recallfs_bind_by_handle(struct dentry *dentry)
 		return -ENODATA;
 	lower = recallfs_decode_handle(RECALLFS_SB(dentry->d_sb), h->type, h->len, h->bytes);
 	err = IS_ERR(lower) ? PTR_ERR(lower) : recallfs_bind_found(dentry, lower);
-	/* A signal or an I/O error says nothing about the handle. */
-	if (err && err != -EINTR && err != -EIO && err != -ENOMEM)
+	/*
+	 * Only "no such object" and "no handles here" say something about the
+	 * handle; a signal, a timeout, an I/O error or a refusal of this
+	 * caller's credentials does not, and the next caller tries it again.
+	 */
+	if (err == -ESTALE || err == -EOPNOTSUPP)
 		WRITE_ONCE(ri->handle_failed, true);
 	return err;
 }
 
-/* Bind unbound @d: by its handle, else under its parent; -EAGAIN if that is unbound. */
+/* recallfs_bind_step(): @d cannot be bound before its parent is. */
+#define RECALLFS_BIND_PARENT_FIRST	1
+
+/* Bind unbound @d: by its handle, else under its parent if that is bound. */
 static int recallfs_bind_step(struct dentry *d)
 {
 	struct dentry *parent;
@@ -263,7 +270,7 @@ static int recallfs_bind_step(struct dentry *d)
 		return 0;
 	parent = dget_parent(d);
 	err = recallfs_lower_dentry(parent) ?
-	      recallfs_bind_one(d, recallfs_lower_dentry(parent)) : -EAGAIN;
+	      recallfs_bind_one(d, recallfs_lower_dentry(parent)) : RECALLFS_BIND_PARENT_FIRST;
 	dput(parent);
 	return err;
 }
@@ -281,7 +288,7 @@ struct dentry *recallfs_lower_bind(struct dentry *dentry)
 	while (!recallfs_lower_dentry(dentry)) {
 		d = dget(dentry);
 		/* Up to the nearest dentry that can be bound now; then down again. */
-		while ((err = recallfs_bind_step(d)) == -EAGAIN) {
+		while ((err = recallfs_bind_step(d)) == RECALLFS_BIND_PARENT_FIRST) {
 			parent = dget_parent(d);
 			dput(d);
 			d = parent;

@@ -9,6 +9,8 @@
  * ACCESS on NFSv3).
  */
 #include <linux/file.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -56,13 +58,60 @@ static struct file *recallfs_open_shared(struct inode *inode, const struct path 
 	return shared;
 }
 
+/*
+ * Shared lower files are released on a workqueue of their own: the last fput
+ * may wait on the server (an NFSv4 CLOSE), which must hold up neither the
+ * task that evicted the inode (memory reclaim, an invalidation) nor, during
+ * an outage, the kernel's delayed fputs of every other file.
+ */
+static struct workqueue_struct *recallfs_release_wq;
+
+struct recallfs_release {
+	struct work_struct work;
+	struct file *file;
+};
+
+static void recallfs_release_work(struct work_struct *work)
+{
+	struct recallfs_release *r = container_of(work, struct recallfs_release, work);
+
+	__fput_sync(r->file);
+	kfree(r);
+}
+
 /* Drop @inode's shared lower file (eviction: the inode is no longer cached). */
 void recallfs_put_shared(struct inode *inode)
 {
 	struct file *shared = xchg(&RECALLFS_I(inode)->shared, NULL);
+	struct recallfs_release *r;
 
-	if (shared)
+	if (!shared)
+		return;
+	r = kmalloc(sizeof(*r), GFP_NOFS | __GFP_NOWARN);
+	if (!r) {
 		fput(shared);
+		return;
+	}
+	INIT_WORK(&r->work, recallfs_release_work);
+	r->file = shared;
+	queue_work(recallfs_release_wq, &r->work);
+}
+
+/* Wait for the shared lower files released so far (unmount: they pin the lower mount). */
+void recallfs_flush_shared(void)
+{
+	flush_workqueue(recallfs_release_wq);
+}
+
+int recallfs_file_init(void)
+{
+	recallfs_release_wq = alloc_workqueue("recallfs_release", WQ_UNBOUND, 0);
+	return recallfs_release_wq ? 0 : -ENOMEM;
+}
+
+void recallfs_file_exit(void)
+{
+	destroy_workqueue(recallfs_release_wq);
 }
 
 /* A read-only open, as sharing allows: no writing, and reads through the page cache. */
@@ -73,30 +122,31 @@ static bool recallfs_open_may_share(const struct file *file)
 }
 
 /*
- * Give @file its inode's shared lower file, opening it if needed. An error
- * (the server refused the mounter, say) leaves the open to the caller's
- * own credentials.
+ * Give @file its inode's shared lower file, opening it if needed; false if
+ * it cannot have one, and the open is left to the caller's own credentials:
+ * binding found the record outdated (the lower object's mode or owner is
+ * not the record's, so the trust decision made on the record is asked
+ * again), or the lower refused the mounter.
  */
-static int recallfs_use_shared(struct file *file)
+static bool recallfs_use_shared(struct file *file)
 {
 	struct inode *inode = file_inode(file);
 	struct path lower_path;
 	struct file *shared;
-	int err;
 
 	shared = recallfs_get_shared(inode);
-	if (!shared) {
-		err = recallfs_lower_path(file_dentry(file), &lower_path);
-		if (err)
-			return err;
+	if (shared) {
+		recallfs_count(RECALLFS_SB(inode->i_sb), RECALLFS_SHARED_OPENS);
+	} else {
+		if (recallfs_lower_path(file_dentry(file), &lower_path) ||
+		    !recallfs_trust_shared_data(inode))
+			return false;
 		shared = recallfs_open_shared(inode, &lower_path);
 		if (IS_ERR(shared))
-			return PTR_ERR(shared);
-	} else {
-		recallfs_count(RECALLFS_SB(inode->i_sb), RECALLFS_SHARED_OPENS);
+			return false;
 	}
 	file->private_data = shared;
-	return 0;
+	return true;
 }
 
 /* Open the lower object of @file; the lower file goes to ->private_data. */
@@ -136,13 +186,8 @@ int recallfs_release_lower(struct inode *inode, struct file *file)
 
 static int recallfs_file_open(struct inode *inode, struct file *file)
 {
-	int err;
-
-	if (recallfs_open_may_share(file)) {
-		err = recallfs_use_shared(file);
-		if (err != -EACCES && err != -EPERM)
-			return err;
-	}
+	if (recallfs_open_may_share(file) && recallfs_use_shared(file))
+		return 0;
 	return recallfs_open_lower(file, false);
 }
 

@@ -162,12 +162,19 @@ static int recallfs_entry_flags_ok(const struct recallfs_record *rec)
 	return 1;
 }
 
-/* A file handle only for a positive entry, and a type only with a handle. */
+/* exportfs' FILEID_INVALID: never a handle's type. */
+#define RECALLFS_FH_TYPE_INVALID	0xff
+
+/*
+ * A file handle only for a positive entry, whole 32-bit words as exportfs
+ * encodes them and of a valid type; a type only with a handle.
+ */
 static int recallfs_entry_handle_ok(const struct recallfs_record *rec)
 {
 	if (!rec->fh_len)
 		return rec->fh_type == 0;
-	return (rec->flags & RECALLFS_ENTRY_POSITIVE) && rec->fh_len <= RECALLFS_JOURNAL_FH_MAX;
+	return (rec->flags & RECALLFS_ENTRY_POSITIVE) && rec->fh_len <= RECALLFS_JOURNAL_FH_MAX &&
+	       rec->fh_len % 4 == 0 && rec->fh_type != RECALLFS_FH_TYPE_INVALID;
 }
 
 /*

@@ -725,7 +725,8 @@ static int recallfs_revalidate_bound(struct dentry *dentry, struct dentry *lower
 {
 	int ret;
 
-	if (lower->d_flags & DCACHE_OP_REVALIDATE) {
+	/* A disconnected lower has no parent to revalidate its name in. */
+	if ((lower->d_flags & DCACHE_OP_REVALIDATE) && !IS_ROOT(lower)) {
 		ret = recallfs_revalidate_lower(lower, flags);
 		if (ret <= 0)
 			return ret;

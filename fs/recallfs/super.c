@@ -134,9 +134,7 @@ int recallfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	int err;
 
 	sbi->sb = sb;
-	sbi->mounter_cred = prepare_creds();
-	if (!sbi->mounter_cred)
-		return -ENOMEM;
+	sbi->mounter_cred = get_cred(fc->cred);
 	sb->s_flags |= SB_RDONLY;
 	/*
 	 * Never open a device node through recallfs (a record could name any
@@ -178,6 +176,8 @@ static void recallfs_kill_sb(struct super_block *sb)
 	if (sbi && sbi->sysfs_registered)
 		recallfs_sysfs_unregister(sbi);
 	kill_anon_super(sb);
+	/* Its inodes are evicted: their shared lower files must be closed too. */
+	recallfs_flush_shared();
 	if (sbi) {
 		recallfs_teardown_cache(sbi);
 		recallfs_free_sb_info(sbi);
@@ -200,9 +200,12 @@ static int __init recallfs_init(void)
 	err = recallfs_inode_cache_init();
 	if (err)
 		return err;
-	err = recallfs_sysfs_init();
+	err = recallfs_file_init();
 	if (err)
 		goto out_cache;
+	err = recallfs_sysfs_init();
+	if (err)
+		goto out_file;
 	err = register_filesystem(&recallfs_fs_type);
 	if (err)
 		goto out_sysfs;
@@ -210,6 +213,8 @@ static int __init recallfs_init(void)
 
 out_sysfs:
 	recallfs_sysfs_exit();
+out_file:
+	recallfs_file_exit();
 out_cache:
 	recallfs_inode_cache_destroy();
 	return err;
@@ -219,6 +224,7 @@ static void __exit recallfs_exit(void)
 {
 	unregister_filesystem(&recallfs_fs_type);
 	recallfs_sysfs_exit();
+	recallfs_file_exit();
 	recallfs_inode_cache_destroy();
 }
 
