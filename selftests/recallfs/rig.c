@@ -7,14 +7,18 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rig.h"
@@ -433,4 +437,47 @@ long long stat_of(const struct stats *s, const char *key)
 		if (!strcmp(key, stat_keys[i]))
 			return s->v[i];
 	return -1;
+}
+
+/* ---- acting as another user: a child with that uid and gid, no groups ---- */
+
+/* errno of @op on @path as @uid (0: it worked), or -1 if the child failed. */
+int as_user(uid_t uid, enum user_op op, const char *path)
+{
+	int status, err = 0;
+	struct stat st;
+	char c;
+	pid_t pid;
+	DIR *d;
+	int fd;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
+			_exit(255);
+		switch (op) {
+		case OP_LSTAT:
+			err = lstat(path, &st) ? errno : 0;
+			break;
+		case OP_READ:
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || read(fd, &c, 1) < 0)
+				err = errno;
+			if (fd >= 0)
+				close(fd);
+			break;
+		case OP_OPENDIR:
+			d = opendir(path);
+			err = d ? 0 : errno;
+			if (d)
+				closedir(d);
+			break;
+		}
+		_exit(err);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) == 255)
+		return -1;
+	return WEXITSTATUS(status);
 }

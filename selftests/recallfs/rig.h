@@ -7,6 +7,7 @@
 #define RECALLFS_RIG_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,11 @@ struct klog {
 	char first_server[512];
 };
 void klog_scan(int fd, struct klog *k);
+
+/* Acting as another user: a child with that uid (and gid), no groups. */
+enum user_op { OP_LSTAT, OP_READ, OP_OPENDIR };
+/* errno of @op on @path as @uid (0: it worked), or -1 if the child failed. */
+int as_user(uid_t uid, enum user_op op, const char *path);
 
 /* /sys/fs/recallfs/NAME/ATTR: 0 or errno. */
 void sysfs_path(char *out, size_t size, const char *name, const char *attr);

@@ -145,52 +145,6 @@ FIXTURE_TEARDOWN(trust)
 	EXPECT_EQ(0U, _k.bad) TH_LOG("kernel log: %s", _k.first_bad); \
 } while (0)
 
-/* ------------------------------------------------------------------ */
-/* Acting as another user: a child with that uid and gid, no groups.   */
-
-enum user_op { OP_LSTAT, OP_READ, OP_OPENDIR };
-
-/* errno of @op on @path as @uid (0: it worked), or -1 if the child failed. */
-static int as_user(uid_t uid, enum user_op op, const char *path)
-{
-	int status, err = 0;
-	struct stat st;
-	char c;
-	pid_t pid;
-	DIR *d;
-	int fd;
-
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
-			_exit(255);
-		switch (op) {
-		case OP_LSTAT:
-			err = lstat(path, &st) ? errno : 0;
-			break;
-		case OP_READ:
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0 || read(fd, &c, 1) < 0)
-				err = errno;
-			if (fd >= 0)
-				close(fd);
-			break;
-		case OP_OPENDIR:
-			d = opendir(path);
-			err = d ? 0 : errno;
-			if (d)
-				closedir(d);
-			break;
-		}
-		_exit(err);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) == 255)
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 static const char *const op_names[] = { "lstat", "read", "opendir" };
 
 /* @op on REL as @uid through recallfs answers what it answers through NFS. */

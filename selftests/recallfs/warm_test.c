@@ -83,6 +83,7 @@ FIXTURE(warm) {
 	const char *vers;
 	int seq;
 	char leases[16];	/* fs.leases-enable before the test */
+	struct timespec t0;	/* START() */
 	bool server_stopped;
 	bool ready;
 };
@@ -194,13 +195,32 @@ static int mount_recallfs(FIXTURE_DATA(warm) *self, bool journal, const char *op
 	struct stats var = read_stats(self->name); \
 	ASSERT_TRUE(var.ok) TH_LOG("cannot read " SYSFS_ROOT "/%s/stats", self->name)
 
-static void log_rpcs(const char *what, const struct rpcs *d)
+/* RPCs counted from @a, and the wall time since (for the log: never asserted). */
+#define START(a) do { \
+	SNAP(a); \
+	clock_gettime(CLOCK_MONOTONIC, &self->t0); \
+} while (0)
+
+static void log_run(FIXTURE_DATA(warm) *self, const char *what, const struct rpcs *d)
 {
+	struct timespec t1;
 	char buf[256];
 
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	rpc_format(d, buf, sizeof(buf));
-	note("%s: %s\n", what, buf);
+	note("%s: %s in %.2f s\n", what, buf, (double)(t1.tv_sec - self->t0.tv_sec) +
+	     (t1.tv_nsec - self->t0.tv_nsec) / 1e9);
 }
+
+/* Run @stmt and log its RPCs and wall time as @what. */
+#define FIGURE(what, stmt) do { \
+	struct rpcs _a, _b, _d; \
+	START(_a); \
+	stmt; \
+	SNAP(_b); \
+	_d = rpc_delta(&_a, &_b); \
+	log_run(self, what, &_d); \
+} while (0)
 
 /* Every RPC count of @d is 0. */
 #define ZERO_RPCS(d, what) do { \
@@ -319,22 +339,23 @@ TEST_F(warm, opens_after_remount_bind_by_handle_and_share)
 
 	REQUIRE_READY();
 	mount_nfs(_metadata, self);
-	collect_files(_metadata, self->nfs, 200, &fs);
+	FIGURE("NFS: the files read by a new NFS client",
+	       collect_files(_metadata, self->nfs, 200, &fs));
 	note("%zu world-readable files, %zu inodes, NFSv%s\n", fs.rel.n, fs.inodes, self->vers);
 
 	MOUNT_RECALLFS(true, ",immutable");
-	bad = read_files(self->mnt, &fs);
+	FIGURE("recallfs cold: the same files", bad = read_files(self->mnt, &fs));
 	EXPECT_EQ(0U, bad) TH_LOG("cold: %zu of %zu files differ from NFS", bad, fs.rel.n);
 	UMOUNT_RECALLFS();
 
 	/* As after a reboot: a new NFS client, which knows no inode yet. */
 	remount_nfs(_metadata, self);
 	MOUNT_RECALLFS(true, ",immutable");
-	SNAP(a);
+	START(a);
 	bad = read_files(self->mnt, &fs);
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("first opens after both remounts", &d);
+	log_run(self, "first opens after both remounts", &d);
 	EXPECT_EQ(0U, bad) TH_LOG("warm: %zu of %zu files differ from NFS", bad, fs.rel.n);
 	NO_NAME_RPCS(d, "first opens after remount");
 	EXPECT_GE(fs.inodes, d.v[RPC_GETATTR]) TH_LOG("%llu GETATTR for %zu files",
@@ -352,11 +373,11 @@ TEST_F(warm, opens_after_remount_bind_by_handle_and_share)
 	}
 
 	/* Opened before in this mount: nothing at all goes to the server. */
-	SNAP(a);
+	START(a);
 	bad = read_files(self->mnt, &fs);
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("the same opens again", &d);
+	log_run(self, "the same opens again", &d);
 	EXPECT_EQ(0U, bad);
 	ZERO_RPCS(d, "opens of files opened before");
 	{
@@ -407,33 +428,37 @@ TEST_F(warm, program_started_again_opens_nothing)
 {
 	struct rpcs a, b, d;
 	char out[4096];
+	int err;
 
 	REQUIRE_READY();
 	mount_nfs(_metadata, self);
-	ASSERT_EQ(0, run_hello(self->nfs, out, sizeof(out))) TH_LOG("on NFS: %s", out);
+	FIGURE("NFS: the program, first run", err = run_hello(self->nfs, out, sizeof(out)));
+	ASSERT_EQ(0, err) TH_LOG("on NFS: %s", out);
+	FIGURE("NFS: 19 more runs", for (int i = 1; i < RUNS; i++) run_hello(self->nfs, out, sizeof(out)));
 	MOUNT_RECALLFS(true, ",immutable");
-	ASSERT_EQ(0, run_hello(self->mnt, out, sizeof(out))) TH_LOG("cold: %s", out);
+	FIGURE("recallfs cold: the program", err = run_hello(self->mnt, out, sizeof(out)));
+	ASSERT_EQ(0, err) TH_LOG("cold: %s", out);
 	UMOUNT_RECALLFS();
 
 	remount_nfs(_metadata, self);
 	MOUNT_RECALLFS(true, ",immutable");
-	SNAP(a);
+	START(a);
 	ASSERT_EQ(0, run_hello(self->mnt, out, sizeof(out))) TH_LOG("warm: %s", out);
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("first warm run after both remounts", &d);
+	log_run(self, "first warm run after both remounts", &d);
 	NO_NAME_RPCS(d, "first warm run");
 	/* The program and its library. */
 	EXPECT_GE(2ULL, d.v[RPC_OPEN]);
 	EXPECT_GE(2ULL, d.v[RPC_GETATTR]);
 
-	SNAP(a);
+	START(a);
 	for (int i = 1; i < RUNS; i++) {
 		ASSERT_EQ(0, run_hello(self->mnt, out, sizeof(out))) TH_LOG("run %d: %s", i, out);
 	}
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("19 more runs", &d);
+	log_run(self, "19 more runs", &d);
 	ZERO_RPCS(d, "runs after the first");
 	UMOUNT_RECALLFS();
 }
@@ -442,31 +467,6 @@ TEST_F(warm, program_started_again_opens_nothing)
 /* 3. Who shares a lower file: everyone for a file everyone may read.  */
 
 enum { USER_A = 1000, USER_B = 1001 };
-
-/* errno of open and read of @path as @uid (0: it worked), -1 if the child failed. */
-static int read_as(uid_t uid, const char *path)
-{
-	int status, err = 0, fd;
-	pid_t pid;
-	char c;
-
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
-			_exit(255);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || read(fd, &c, 1) != 1)
-			err = errno ? errno : EIO;
-		if (fd >= 0)
-			close(fd);
-		_exit(err);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) == 255)
-		return -1;
-	return WEXITSTATUS(status);
-}
 
 /* A directory of the test's own on the server side, removed at teardown with base. */
 static void server_file(struct __test_metadata *_metadata, const char *dir, const char *name,
@@ -500,12 +500,12 @@ TEST_F(warm, sharing_follows_who_may_read)
 
 	path_join(where, sizeof(where), self->mnt, rel);
 	path_join(path, sizeof(path), where, "world");
-	SNAP(a);
-	EXPECT_EQ(0, read_as(USER_A, path));
-	EXPECT_EQ(0, read_as(USER_B, path));
+	START(a);
+	EXPECT_EQ(0, as_user(USER_A, OP_READ, path));
+	EXPECT_EQ(0, as_user(USER_B, OP_READ, path));
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("two users read a 0644 file", &d);
+	log_run(self, "two users read a 0644 file", &d);
 	{
 		STATS(s);
 		opens = stat_of(&s, "lower_opens");
@@ -517,14 +517,14 @@ TEST_F(warm, sharing_follows_who_may_read)
 		EXPECT_EQ(1ULL, d.v[RPC_OPEN]);
 
 	path_join(path, sizeof(path), where, "private");
-	SNAP(a);
-	EXPECT_EQ(0, read_as(USER_A, path));
-	EXPECT_EQ(0, read_as(USER_A, path));
-	EXPECT_EQ(EACCES, read_as(USER_B, path)) TH_LOG("user %d read a 0600 file of %d",
+	START(a);
+	EXPECT_EQ(0, as_user(USER_A, OP_READ, path));
+	EXPECT_EQ(0, as_user(USER_A, OP_READ, path));
+	EXPECT_EQ(EACCES, as_user(USER_B, OP_READ, path)) TH_LOG("user %d read a 0600 file of %d",
 							USER_B, USER_A);
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("a 0600 file: its owner twice, another user refused", &d);
+	log_run(self, "a 0600 file: its owner twice, another user refused", &d);
 	{
 		STATS(s);
 		EXPECT_EQ(opens + 2, stat_of(&s, "lower_opens"))
@@ -596,34 +596,34 @@ TEST_F(warm, listings_after_remount_come_from_the_index)
 
 	REQUIRE_READY();
 	mount_nfs(_metadata, self);
-	want_ls = sh_in(self->nfs, LS_LR);
-	want_find = sh_in(self->nfs, FIND_LS);
+	FIGURE("NFS: ls -lR by a new NFS client", want_ls = sh_in(self->nfs, LS_LR));
+	FIGURE("NFS: find -ls after it", want_find = sh_in(self->nfs, FIND_LS));
 	ASSERT_TRUE(want_ls && want_find);
 	objects = count_lines(want_find);
 	note("%zu objects under " OPEN_DIRS "\n", objects);
 	MOUNT_RECALLFS(true, ",immutable");
-	SAME_OUTPUT(LS_LR, want_ls, "cold");
-	SAME_OUTPUT(FIND_LS, want_find, "cold");
+	FIGURE("recallfs cold: ls -lR", SAME_OUTPUT(LS_LR, want_ls, "cold"));
+	FIGURE("recallfs cold: find -ls after it", SAME_OUTPUT(FIND_LS, want_find, "cold"));
 	UMOUNT_RECALLFS();
 
 	remount_nfs(_metadata, self);
 	MOUNT_RECALLFS(true, ",immutable");
-	SNAP(a);
+	START(a);
 	SAME_OUTPUT(FIND_LS, want_find, "warm");
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("find -ls after both remounts", &d);
+	log_run(self, "find -ls after both remounts", &d);
 	ZERO_RPCS(d, "find -ls of directories everyone may read");
 	/*
 	 * ls -l also asks each object for its security.selinux and POSIX ACL
 	 * xattrs, which only the lower object answers: each is bound through
 	 * its handle, a GETATTR where NFS does not cache the inode.
 	 */
-	SNAP(a);
+	START(a);
 	SAME_OUTPUT(LS_LR, want_ls, "warm");
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("ls -lR after it", &d);
+	log_run(self, "ls -lR after it", &d);
 	NO_NAME_RPCS(d, "ls -lR after remount");
 	EXPECT_GE((unsigned long long)objects, d.v[RPC_GETATTR]);
 	EXPECT_EQ(0ULL, d.v[RPC_OPEN]);
@@ -725,7 +725,7 @@ TEST_F(warm, listing_from_the_index_reads_like_the_lowers)
 
 	remount_nfs(_metadata, self);
 	MOUNT_RECALLFS(true, ",immutable");
-	SNAP(a);
+	START(a);
 	/* Buffers that hold one name or a few at a time. */
 	for (size_t size = 64; size <= 4096; size *= 8) {
 		ASSERT_EQ(0, getdents_lines(where, size, &got));
@@ -747,7 +747,7 @@ TEST_F(warm, listing_from_the_index_reads_like_the_lowers)
 	closedir(dh);
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("listings of a 300-name directory after both remounts", &d);
+	log_run(self, "listings of a 300-name directory after both remounts", &d);
 	ZERO_RPCS(d, "listing a recorded directory");
 	UMOUNT_RECALLFS();
 	strlist_free(&want);
@@ -789,6 +789,7 @@ TEST_F(warm, python_imports_after_remount)
 {
 	char dir[PATH_MAX], rel[64], p[PATH_MAX], text[64], out[4096];
 	struct rpcs a, b, d;
+	int err;
 
 	REQUIRE_READY();
 	if (access("/usr/bin/python3", X_OK))
@@ -806,27 +807,31 @@ TEST_F(warm, python_imports_after_remount)
 		}
 	}
 	mount_nfs(_metadata, self);
-	ASSERT_EQ(0, run_imports(self->nfs, rel, out, sizeof(out))) TH_LOG("on NFS: %s", out);
+	FIGURE("NFS: the imports by a new NFS client",
+	       err = run_imports(self->nfs, rel, out, sizeof(out)));
+	ASSERT_EQ(0, err) TH_LOG("on NFS: %s", out);
+	FIGURE("NFS: the imports again", err = run_imports(self->nfs, rel, out, sizeof(out)));
 	MOUNT_RECALLFS(true, ",immutable");
-	ASSERT_EQ(0, run_imports(self->mnt, rel, out, sizeof(out))) TH_LOG("cold: %s", out);
+	FIGURE("recallfs cold: the imports", err = run_imports(self->mnt, rel, out, sizeof(out)));
+	ASSERT_EQ(0, err) TH_LOG("cold: %s", out);
 	UMOUNT_RECALLFS();
 
 	remount_nfs(_metadata, self);
 	MOUNT_RECALLFS(true, ",immutable");
-	SNAP(a);
+	START(a);
 	ASSERT_EQ(0, run_imports(self->mnt, rel, out, sizeof(out))) TH_LOG("warm: %s", out);
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("100 imports through 50 directories after both remounts", &d);
+	log_run(self, "100 imports through 50 directories after both remounts", &d);
 	NO_NAME_RPCS(d, "imports after remount");
 	EXPECT_GE((unsigned long long)PY_DIRS * PY_MODULES, d.v[RPC_GETATTR]);
 	EXPECT_GE((unsigned long long)PY_DIRS * PY_MODULES, d.v[RPC_OPEN]);
 
-	SNAP(a);
+	START(a);
 	ASSERT_EQ(0, run_imports(self->mnt, rel, out, sizeof(out))) TH_LOG("again: %s", out);
 	SNAP(b);
 	d = rpc_delta(&a, &b);
-	log_rpcs("the same imports again", &d);
+	log_run(self, "the same imports again", &d);
 	ZERO_RPCS(d, "imports run again");
 	UMOUNT_RECALLFS();
 	remove_tree(dir);
