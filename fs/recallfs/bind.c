@@ -199,16 +199,32 @@ static int recallfs_bind_one(struct dentry *dentry, struct dentry *lower_parent)
 	return 0;
 }
 
+/* A forced getattr: the lower filesystem asks the server for the object now. */
+static void recallfs_refresh_one(const struct path *path)
+{
+	struct kstat stat;
+
+	vfs_getattr(path, &stat, STATX_BASIC_STATS, AT_STATX_FORCE_SYNC);
+}
+
 /*
  * Bind @dentry to lower object @lower, which a file handle led to, if it is
  * the object @dentry's record names (consumes the reference); -ESTALE if not.
+ * A handle reaches the lower inode without the revalidation a lookup brings:
+ * for a setuid or setgid file, whose owner and mode make exec's credentials,
+ * the lower is asked for them first.
  */
 static int recallfs_bind_found(struct dentry *dentry, struct dentry *lower)
 {
+	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
+	struct path lower_path = { .mnt = sbi->lower_root.mnt, .dentry = lower };
 	struct inode *inode = d_inode(dentry);
 	struct dentry *parent;
 	bool outdated;
 
+	if (S_ISREG(inode->i_mode) &&
+	    ((inode->i_mode | d_inode(lower)->i_mode) & (S_ISUID | S_ISGID)))
+		recallfs_refresh_one(&lower_path);
 	if (!recallfs_same_identity(inode, d_inode(lower))) {
 		dput(lower);
 		return -ESTALE;
@@ -353,14 +369,6 @@ int recallfs_lower_path(struct dentry *dentry, struct path *path)
 	path->mnt = RECALLFS_SB(dentry->d_sb)->lower_root.mnt;
 	path->dentry = lower;
 	return 0;
-}
-
-/* A forced getattr: the lower filesystem asks the server for the directory now. */
-static void recallfs_refresh_one(const struct path *path)
-{
-	struct kstat stat;
-
-	vfs_getattr(path, &stat, STATX_BASIC_STATS, AT_STATX_FORCE_SYNC);
 }
 
 /* Walk @path on the lower, refreshing as recallfs_refresh_lower_dir() says; its last dentry. */
