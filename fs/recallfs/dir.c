@@ -8,6 +8,7 @@
  * listing is recorded.
  */
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "internal.h"
