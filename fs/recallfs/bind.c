@@ -200,11 +200,11 @@ static int recallfs_bind_one(struct dentry *dentry, struct dentry *lower_parent)
 }
 
 /* A forced getattr: the lower filesystem asks the server for the object now. */
-static void recallfs_refresh_one(const struct path *path)
+static int recallfs_refresh_one(const struct path *path)
 {
 	struct kstat stat;
 
-	vfs_getattr(path, &stat, STATX_BASIC_STATS, AT_STATX_FORCE_SYNC);
+	return vfs_getattr(path, &stat, STATX_BASIC_STATS, AT_STATX_FORCE_SYNC);
 }
 
 /*
@@ -221,10 +221,16 @@ static int recallfs_bind_found(struct dentry *dentry, struct dentry *lower)
 	struct inode *inode = d_inode(dentry);
 	struct dentry *parent;
 	bool outdated;
+	int err;
 
 	if (S_ISREG(inode->i_mode) &&
-	    ((inode->i_mode | d_inode(lower)->i_mode) & (S_ISUID | S_ISGID)))
-		recallfs_refresh_one(&lower_path);
+	    ((inode->i_mode | d_inode(lower)->i_mode) & (S_ISUID | S_ISGID))) {
+		err = recallfs_refresh_one(&lower_path);
+		if (err) {	/* the cached owner and mode may be stale: not on them */
+			dput(lower);
+			return err;
+		}
+	}
 	if (!recallfs_same_identity(inode, d_inode(lower))) {
 		dput(lower);
 		return -ESTALE;
@@ -264,11 +270,12 @@ static int recallfs_bind_by_handle(struct dentry *dentry)
 	lower = recallfs_decode_handle(RECALLFS_SB(dentry->d_sb), h->type, h->len, h->bytes);
 	err = IS_ERR(lower) ? PTR_ERR(lower) : recallfs_bind_found(dentry, lower);
 	/*
-	 * Only "no such object" and "no handles here" say something about the
-	 * handle; a signal, a timeout, an I/O error or a refusal of this
-	 * caller's credentials does not, and the next caller tries it again.
+	 * Only "no such object", "not a handle" and "no handles here" say
+	 * something about the handle; a signal, a timeout, an I/O error or a
+	 * refusal of this caller's credentials does not, and the next caller
+	 * tries it again.
 	 */
-	if (err == -ESTALE || err == -EOPNOTSUPP)
+	if (err == -ESTALE || err == -EBADHANDLE || err == -EINVAL || err == -EOPNOTSUPP)
 		WRITE_ONCE(ri->handle_failed, true);
 	return err;
 }

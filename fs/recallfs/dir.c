@@ -18,6 +18,8 @@ struct recallfs_indexed_dir {
 	struct recallfs_listing listing;
 	loff_t next_pos;		/* the offset of the name at next_off */
 	size_t next_off;
+	bool taken_at_open;		/* the listing is not read from the start yet */
+	struct file *lower;		/* once the index no longer gives it: the lower's */
 };
 
 static const struct file_operations recallfs_indexed_dir_fops;
@@ -28,6 +30,7 @@ static int recallfs_dir_open(struct inode *inode, struct file *file)
 
 	if (id && !recallfs_indexed_listing(file_dentry(file), &id->listing)) {
 		id->next_pos = 2;
+		id->taken_at_open = true;
 		file->private_data = id;
 		replace_fops(file, &recallfs_indexed_dir_fops);
 		return 0;
@@ -41,7 +44,43 @@ static int recallfs_indexed_dir_release(struct inode *inode, struct file *file)
 	struct recallfs_indexed_dir *id = file->private_data;
 
 	kvfree(id->listing.buf);
+	if (id->lower)
+		fput(id->lower);
 	kfree(id);
+	return 0;
+}
+
+/*
+ * Reading from the start again (rewinddir, seekdir(0)) reads the directory
+ * as it is now: the index's listing taken again, or, if the index no longer
+ * gives it (an invalidation, a changed stamp in verify mode), the lower
+ * directory's from then on.
+ */
+static int recallfs_indexed_rewind(struct file *file, struct recallfs_indexed_dir *id)
+{
+	struct recallfs_listing again = {};
+	struct path lower_path;
+	struct file *lower;
+	int err;
+
+	if (id->taken_at_open) {
+		id->taken_at_open = false;
+		return 0;
+	}
+	if (!recallfs_indexed_listing(file_dentry(file), &again)) {
+		kvfree(id->listing.buf);
+		id->listing = again;
+		id->next_pos = 2;
+		id->next_off = 0;
+		return 0;
+	}
+	err = recallfs_lower_path(file_dentry(file), &lower_path);
+	if (err)
+		return err;
+	lower = dentry_open(&lower_path, O_RDONLY | O_DIRECTORY, file->f_cred);
+	if (IS_ERR(lower))
+		return PTR_ERR(lower);
+	id->lower = lower;
 	return 0;
 }
 
@@ -57,7 +96,18 @@ static int recallfs_indexed_iterate(struct file *file, struct dir_context *ctx)
 	const struct recallfs_listed_name *n;
 	size_t off = 0;
 	loff_t pos = 2;
+	int err;
 
+	if (ctx->pos == 0 && !id->lower) {
+		err = recallfs_indexed_rewind(file, id);
+		if (err)
+			return err;
+	}
+	if (id->lower) {
+		/* As recallfs_iterate_shared(): iterate_dir() starts at the lower position. */
+		id->lower->f_pos = ctx->pos;
+		return iterate_dir(id->lower, ctx);
+	}
 	if (!dir_emit_dots(file, ctx))
 		return 0;
 	if (ctx->pos >= id->next_pos) {

@@ -19,53 +19,14 @@ static inline struct file *recallfs_lower_file(const struct file *file)
 	return file->private_data;
 }
 
-/* @inode's shared lower file, referenced, if it has one opened since the last invalidation. */
-static struct file *recallfs_get_shared(struct inode *inode)
-{
-	struct recallfs_inode *ri = RECALLFS_I(inode);
-	struct file *shared;
-
-	spin_lock(&inode->i_lock);
-	shared = ri->shared;
-	if (shared && recallfs_learning_current(RECALLFS_SB(inode->i_sb), &ri->shared_learned))
-		get_file(shared);
-	else
-		shared = NULL;
-	spin_unlock(&inode->i_lock);
-	return shared;
-}
-
-/* Open @lower_path as @inode's shared lower file; referenced, or an ERR_PTR. */
-static struct file *recallfs_open_shared(struct inode *inode, const struct path *lower_path)
-{
-	struct recallfs_sb_info *sbi = RECALLFS_SB(inode->i_sb);
-	struct recallfs_inode *ri = RECALLFS_I(inode);
-	struct recallfs_learning learning;
-	struct file *shared, *old;
-
-	recallfs_learning_start(sbi, &learning);
-	shared = dentry_open(lower_path, O_RDONLY | O_LARGEFILE, sbi->mounter_cred);
-	if (IS_ERR(shared))
-		return shared;
-	recallfs_count(sbi, RECALLFS_LOWER_OPENS);
-	spin_lock(&inode->i_lock);
-	old = ri->shared;
-	ri->shared = get_file(shared);
-	ri->shared_learned = learning;
-	spin_unlock(&inode->i_lock);
-	if (old)
-		fput(old);
-	return shared;
-}
-
 /*
- * Shared lower files are released on a workqueue of their own: the last fput
- * may wait on the server (an NFSv4 CLOSE), which must hold up neither the
- * task that evicted the inode (memory reclaim, an invalidation) nor, during
- * an outage, the kernel's delayed fputs of every other file.
+ * The release of a shared lower file, allocated with it: eviction allocates
+ * nothing. Its last fput may wait on the server (an NFSv4 CLOSE), so it runs
+ * on the mount's own workqueue: it holds up neither the task that evicted
+ * the inode (memory reclaim, an invalidation) nor, during an outage, the
+ * kernel's delayed fputs of every other file, nor the unmount of another
+ * recallfs mount.
  */
-static struct workqueue_struct *recallfs_release_wq;
-
 struct recallfs_release {
 	struct work_struct work;
 	struct file *file;
@@ -79,39 +40,62 @@ static void recallfs_release_work(struct work_struct *work)
 	kfree(r);
 }
 
+/* @inode's shared lower file, referenced, if it has one opened since the last invalidation. */
+static struct file *recallfs_get_shared(struct inode *inode)
+{
+	struct recallfs_inode *ri = RECALLFS_I(inode);
+	struct file *shared;
+
+	spin_lock(&inode->i_lock);
+	shared = ri->shared ? ri->shared->file : NULL;
+	if (shared && recallfs_learning_current(RECALLFS_SB(inode->i_sb), &ri->shared_learned))
+		get_file(shared);
+	else
+		shared = NULL;
+	spin_unlock(&inode->i_lock);
+	return shared;
+}
+
+/* Open @lower_path as @inode's shared lower file; referenced, or an ERR_PTR. */
+static struct file *recallfs_open_shared(struct inode *inode, const struct path *lower_path)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(inode->i_sb);
+	struct recallfs_inode *ri = RECALLFS_I(inode);
+	struct recallfs_release *release, *old;
+	struct recallfs_learning learning;
+	struct file *shared;
+
+	release = kmalloc(sizeof(*release), GFP_KERNEL);
+	if (!release)
+		return ERR_PTR(-ENOMEM);
+	recallfs_learning_start(sbi, &learning);
+	shared = dentry_open(lower_path, O_RDONLY | O_LARGEFILE, sbi->mounter_cred);
+	if (IS_ERR(shared)) {
+		kfree(release);
+		return shared;
+	}
+	recallfs_count(sbi, RECALLFS_LOWER_OPENS);
+	INIT_WORK(&release->work, recallfs_release_work);
+	release->file = get_file(shared);
+	spin_lock(&inode->i_lock);
+	old = ri->shared;
+	ri->shared = release;
+	ri->shared_learned = learning;
+	spin_unlock(&inode->i_lock);
+	if (old) {
+		fput(old->file);
+		kfree(old);
+	}
+	return shared;
+}
+
 /* Drop @inode's shared lower file (eviction: the inode is no longer cached). */
 void recallfs_put_shared(struct inode *inode)
 {
-	struct file *shared = xchg(&RECALLFS_I(inode)->shared, NULL);
-	struct recallfs_release *r;
+	struct recallfs_release *r = xchg(&RECALLFS_I(inode)->shared, NULL);
 
-	if (!shared)
-		return;
-	r = kmalloc(sizeof(*r), GFP_NOFS | __GFP_NOWARN);
-	if (!r) {
-		fput(shared);
-		return;
-	}
-	INIT_WORK(&r->work, recallfs_release_work);
-	r->file = shared;
-	queue_work(recallfs_release_wq, &r->work);
-}
-
-/* Wait for the shared lower files released so far (unmount: they pin the lower mount). */
-void recallfs_flush_shared(void)
-{
-	flush_workqueue(recallfs_release_wq);
-}
-
-int recallfs_file_init(void)
-{
-	recallfs_release_wq = alloc_workqueue("recallfs_release", WQ_UNBOUND, 0);
-	return recallfs_release_wq ? 0 : -ENOMEM;
-}
-
-void recallfs_file_exit(void)
-{
-	destroy_workqueue(recallfs_release_wq);
+	if (r)
+		queue_work(RECALLFS_SB(inode->i_sb)->release_wq, &r->work);
 }
 
 /* A read-only open, as sharing allows: no writing, and reads through the page cache. */

@@ -1090,6 +1090,14 @@ static bool recallfs_entry_as_listed(const struct recallfs_entry *e,
 	return true;
 }
 
+/* Does @e (positive or listed) carry what readdir gives: listed, with d_ino and d_type? */
+static bool recallfs_entry_listable(const struct recallfs_entry *e)
+{
+	if (e->flags & RECALLFS_ENTRY_POSITIVE)
+		return e->flags & RECALLFS_ENTRY_IN_LISTING;
+	return e->flags & RECALLFS_ENTRY_TYPED;
+}
+
 /* Bytes @dir's listing takes, or 0 if it has none to give; @dir's lock held. */
 static size_t recallfs_dir_listing_size(const struct recallfs_dir *dir)
 {
@@ -1098,9 +1106,15 @@ static size_t recallfs_dir_listing_size(const struct recallfs_dir *dir)
 
 	if (dir->dead || !dir->complete)
 		return 0;
-	list_for_each_entry(e, &dir->entries, dir_link)
-		if (e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED))
-			size += recallfs_listed_size(e->name_len);
+	list_for_each_entry(e, &dir->entries, dir_link) {
+		if (!(e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED)))
+			continue;
+		if (!recallfs_entry_listable(e))
+			return 0;
+		size += recallfs_listed_size(e->name_len);
+		if (size > RECALLFS_LISTING_MAX)
+			return 0;
+	}
 	return size ? size : 1;	/* an empty directory has a listing */
 }
 
@@ -1123,6 +1137,16 @@ static int recallfs_dir_fill_listing(const struct recallfs_dir *dir,
 	return 0;
 }
 
+bool recallfs_dir_listable(struct recallfs_dir *dir)
+{
+	bool listable;
+
+	spin_lock(&dir->lock);
+	listable = recallfs_dir_listing_size(dir) != 0;
+	spin_unlock(&dir->lock);
+	return listable;
+}
+
 int recallfs_dir_listing(struct recallfs_dir *dir, struct recallfs_listing *out)
 {
 	size_t size;
@@ -1133,9 +1157,9 @@ int recallfs_dir_listing(struct recallfs_dir *dir, struct recallfs_listing *out)
 		spin_lock(&dir->lock);
 		size = recallfs_dir_listing_size(dir);
 		spin_unlock(&dir->lock);
-		if (!size || size > RECALLFS_LISTING_MAX)
+		if (!size)
 			return -ENODATA;
-		out->buf = kvmalloc(size, GFP_KERNEL);
+		out->buf = kvmalloc(size, GFP_KERNEL_ACCOUNT);
 		if (!out->buf)
 			return -ENOMEM;
 		out->size = size;
@@ -1183,12 +1207,22 @@ static int recallfs_dir_for_each(struct recallfs_dir *dir,
 	struct recallfs_entry *e;
 	int ret;
 
+	/*
+	 * The state first, without its complete mark, which follows the
+	 * entries as on the live path: a journal cut among the entries never
+	 * replays as a complete directory that lacks some of them.
+	 */
 	recallfs_dir_to_state_record(dir, &rec);
+	rec.flags &= ~RECALLFS_DIR_COMPLETE;
 	ret = fn(&rec, arg);
 	list_for_each_entry(e, &dir->entries, dir_link) {
 		if (ret)
 			break;
 		recallfs_entry_to_record(e, &rec);
+		ret = fn(&rec, arg);
+	}
+	if (!ret && dir->complete) {
+		recallfs_dir_to_state_record(dir, &rec);
 		ret = fn(&rec, arg);
 	}
 	return ret;

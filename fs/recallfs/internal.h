@@ -66,6 +66,7 @@ struct recallfs_counters {
 struct recallfs_index;		/* index.c */
 struct recallfs_journal;	/* journal.c */
 struct recallfs_listing;	/* dir.c */
+struct recallfs_release;	/* file.c */
 
 /*
  * An answer being learned from the lower filesystem: started before the
@@ -79,6 +80,7 @@ struct recallfs_learning {
 struct recallfs_sb_info {
 	struct path lower_root;		/* pinned for the life of the mount */
 	const struct cred *mounter_cred;	/* opens shared lower files (file.c) */
+	struct workqueue_struct *release_wq;	/* closes them */
 	char *lowerdir;			/* the lowerdir= option as given */
 	char *name;			/* sysfs directory name: name= or a default */
 	char *journal_path;		/* journal= or NULL (memory only) */
@@ -248,7 +250,7 @@ struct recallfs_inode {
 	 * under i_lock; an invalidation since it was opened makes the next
 	 * open reopen it.
 	 */
-	struct file *shared;
+	struct recallfs_release *shared;	/* its file, and its release (file.c) */
 	struct recallfs_learning shared_learned;
 };
 
@@ -387,9 +389,6 @@ extern const struct file_operations recallfs_dir_fops;
 extern const struct file_operations recallfs_file_fops;
 int recallfs_open_lower(struct file *file, bool is_dir);
 void recallfs_put_shared(struct inode *inode);
-void recallfs_flush_shared(void);
-int recallfs_file_init(void);
-void recallfs_file_exit(void);
 int recallfs_release_lower(struct inode *inode, struct file *file);
 loff_t recallfs_llseek(struct file *file, loff_t offset, int whence);
 int recallfs_fsync(struct file *file, loff_t start, loff_t end, int datasync);
@@ -451,6 +450,8 @@ int recallfs_entry_mark_listed(struct recallfs_sb_info *sbi, struct recallfs_dir
  * gives (a listed name without its type, a name not known to be listed).
  */
 int recallfs_dir_listing(struct recallfs_dir *dir, struct recallfs_listing *out);
+/* Could recallfs_dir_listing() give @dir's listing now? */
+bool recallfs_dir_listable(struct recallfs_dir *dir);
 /*
  * Mark @dir complete, journaling its state in order; false if it is dead,
  * @learned is not current, or it lost entries since recallfs_dir_begin_listing()

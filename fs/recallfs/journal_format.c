@@ -158,7 +158,9 @@ static int recallfs_entry_flags_ok(const struct recallfs_record *rec)
 	    !(f & RECALLFS_ENTRY_POSITIVE))
 		return 0;
 	if (f & RECALLFS_ENTRY_TYPED)
-		return (f & RECALLFS_ENTRY_LISTED) && !(rec->attr.mode & ~0170000u);
+		return (f & RECALLFS_ENTRY_LISTED) && rec->attr.ino &&
+		       (!rec->attr.mode || recallfs_attr_valid(&rec->attr)) &&
+		       !(rec->attr.mode & ~0170000u);
 	return 1;
 }
 

@@ -398,7 +398,8 @@ bool recallfs_listing_wanted(struct dentry *dir_dentry)
 	dir = recallfs_dir_of(dir_dentry, NULL, NULL);
 	if (IS_ERR(dir))
 		return false;
-	wanted = !dir || !READ_ONCE(dir->complete);
+	/* Complete, but from a journal of older code: listed again to fill in d_ino, d_type. */
+	wanted = !dir || !READ_ONCE(dir->complete) || !recallfs_dir_listable(dir);
 	recallfs_dir_put(dir);
 	return wanted;
 }

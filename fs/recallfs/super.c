@@ -14,6 +14,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -135,6 +136,9 @@ int recallfs_fill_super(struct super_block *sb, struct fs_context *fc)
 
 	sbi->sb = sb;
 	sbi->mounter_cred = get_cred(fc->cred);
+	sbi->release_wq = alloc_workqueue("recallfs_release", WQ_UNBOUND, 0);
+	if (!sbi->release_wq)
+		return -ENOMEM;
 	sb->s_flags |= SB_RDONLY;
 	/*
 	 * Never open a device node through recallfs (a record could name any
@@ -176,9 +180,10 @@ static void recallfs_kill_sb(struct super_block *sb)
 	if (sbi && sbi->sysfs_registered)
 		recallfs_sysfs_unregister(sbi);
 	kill_anon_super(sb);
-	/* Its inodes are evicted: their shared lower files must be closed too. */
-	recallfs_flush_shared();
 	if (sbi) {
+		/* Its inodes are evicted: their shared lower files are closed, or wait to be. */
+		if (sbi->release_wq)
+			destroy_workqueue(sbi->release_wq);
 		recallfs_teardown_cache(sbi);
 		recallfs_free_sb_info(sbi);
 	}
@@ -200,12 +205,9 @@ static int __init recallfs_init(void)
 	err = recallfs_inode_cache_init();
 	if (err)
 		return err;
-	err = recallfs_file_init();
-	if (err)
-		goto out_cache;
 	err = recallfs_sysfs_init();
 	if (err)
-		goto out_file;
+		goto out_cache;
 	err = register_filesystem(&recallfs_fs_type);
 	if (err)
 		goto out_sysfs;
@@ -213,8 +215,6 @@ static int __init recallfs_init(void)
 
 out_sysfs:
 	recallfs_sysfs_exit();
-out_file:
-	recallfs_file_exit();
 out_cache:
 	recallfs_inode_cache_destroy();
 	return err;
@@ -224,7 +224,6 @@ static void __exit recallfs_exit(void)
 {
 	unregister_filesystem(&recallfs_fs_type);
 	recallfs_sysfs_exit();
-	recallfs_file_exit();
 	recallfs_inode_cache_destroy();
 }
 

@@ -47,6 +47,7 @@
 #include "util.h"
 #include "rig.h"
 #include "payload/payload.h"
+#include "recallfs_journal.h"
 
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT (600 * RECALLFS_TIME_SCALE)
@@ -766,10 +767,114 @@ TEST_F(warm, listing_from_the_index_reads_like_the_lowers)
 	d = rpc_delta(&a, &b);
 	log_run(self, "listings of a 300-name directory after both remounts", &d);
 	ZERO_RPCS(d, "listing a recorded directory");
+
+	/* rewinddir() reads the directory as it is now: here, invalidated and changed. */
+	dh = opendir(where);
+	ASSERT_TRUE(dh != NULL);
+	ASSERT_TRUE(readdir(dh) != NULL);
+	xsnprintf(p, sizeof(p), "%s/added", dir);
+	ASSERT_EQ(0, write_text(p, "x\n"));
+	ASSERT_EQ(0, sysfs_puts(self->name, "invalidate", rel));
+	rewinddir(dh);
+	strlist_free(&first);
+	while ((de = readdir(dh)) != NULL)
+		strlist_add(&first, de->d_name);
+	closedir(dh);
+	EXPECT_EQ((size_t)MANY_NAMES + 3, first.n) TH_LOG("after rewinddir: %zu names", first.n);
 	UMOUNT_RECALLFS();
 	strlist_free(&want);
 	strlist_free(&first);
 	strlist_free(&again);
+	remove_tree(dir);
+}
+
+/*
+ * The offset of the @nth ENTRY record of directory @dir after its DIR record
+ * in journal @buf (@len bytes), or 0. Little-endian host (x86 guests).
+ */
+static size_t nth_entry_of(const char *buf, size_t len, const char *dir, int nth)
+{
+	const struct recallfs_journal_header *h = (const void *)buf;
+	size_t off = h->header_size, dlen = strlen(dir);
+	bool in_dir = false;
+
+	while (off + sizeof(struct recallfs_journal_rec_head) <= len) {
+		const struct recallfs_journal_rec_head *r = (const void *)(buf + off);
+		size_t fixed = 0;
+
+		if (r->rec_len < sizeof(*r) || off + r->rec_len > len)
+			return 0;
+		if (r->type == RECALLFS_REC_DIR)
+			fixed = sizeof(struct recallfs_journal_dir) +
+				(r->flags & RECALLFS_DIR_CHANGE_COOKIE ? 8 : 0);
+		else if (r->type == RECALLFS_REC_ENTRY)
+			fixed = sizeof(struct recallfs_journal_entry) +
+				(r->flags & RECALLFS_ENTRY_POSITIVE ? sizeof(struct recallfs_journal_attr) :
+				 r->flags & RECALLFS_ENTRY_TYPED ? sizeof(struct recallfs_journal_listed) : 0);
+		if (r->dir_len == dlen && !memcmp(buf + off + sizeof(*r) + fixed, dir, dlen)) {
+			if (r->type == RECALLFS_REC_DIR)
+				in_dir = true;
+			else if (in_dir && r->type == RECALLFS_REC_ENTRY && !nth--)
+				return off;
+		}
+		off += r->rec_len;
+	}
+	return 0;
+}
+
+/*
+ * A compacted journal cut among a complete directory's entries (a damaged
+ * record: replay stops there) must not replay as a complete directory with
+ * only the entries before the cut: its listing and its names are the lower's.
+ */
+TEST_F(warm, compacted_journal_cut_lists_no_partial_directory)
+{
+	char dir[PATH_MAX], rel[64], where[PATH_MAX], p[PATH_MAX], *buf;
+	struct strlist want = {}, got = {};
+	struct stat st;
+	size_t len, off;
+
+	REQUIRE_READY();
+	xsnprintf(rel, sizeof(rel), "scratch/cut.%d", getpid());
+	path_join(dir, sizeof(dir), self->export, rel);
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	for (int i = 0; i < 20; i++) {
+		xsnprintf(p, sizeof(p), "%s/name%02d", dir, i);
+		ASSERT_EQ(0, write_text(p, "x\n"));
+	}
+	mount_nfs(_metadata, self);
+	path_join(where, sizeof(where), self->nfs, rel);
+	ASSERT_EQ(0, getdents_lines(where, 32768, &want));
+	MOUNT_RECALLFS(true, ",immutable");
+	path_join(where, sizeof(where), self->mnt, rel);
+	ASSERT_EQ(0, getdents_lines(where, 32768, &got));
+	EXPECT_TRUE(same_lines(&want, &got));
+	strlist_free(&got);
+	ASSERT_EQ(0, sysfs_puts(self->name, "compact", "1"));
+	UMOUNT_RECALLFS();
+
+	ASSERT_EQ(0, read_file(self->journal, &buf, &len));
+	off = nth_entry_of(buf, len, rel, 3);
+	ASSERT_NE(0U, off) TH_LOG("no fourth entry of %s in the compacted journal", rel);
+	buf[off + sizeof(struct recallfs_journal_rec_head)] ^= 0x40;	/* its CRC fails */
+	{
+		int fd = open(self->journal, O_WRONLY | O_CLOEXEC);
+
+		ASSERT_LE(0, fd);
+		ASSERT_EQ((ssize_t)len, pwrite(fd, buf, len, 0));
+		close(fd);
+	}
+	free(buf);
+
+	MOUNT_RECALLFS(true, ",immutable");
+	ASSERT_EQ(0, getdents_lines(where, 32768, &got));
+	EXPECT_TRUE(same_lines(&want, &got)) TH_LOG("after the cut: %zu names listed, want %zu",
+						    got.n, want.n);
+	path_join(p, sizeof(p), where, "name19");
+	EXPECT_EQ(0, lstat(p, &st)) TH_LOG("%s after the cut: %s", p, strerror(errno));
+	UMOUNT_RECALLFS();
+	strlist_free(&want);
+	strlist_free(&got);
 	remove_tree(dir);
 }
 
