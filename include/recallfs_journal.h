@@ -46,7 +46,7 @@
  * INCOMPAT_ENTRY_EXT: positive ENTRY records may carry the lower object's
  * file handle (struct recallfs_journal_entry fh_len, fh_type), and entries
  * may say they were listed (RECALLFS_ENTRY_IN_LISTING, RECALLFS_ENTRY_TYPED
- * with struct recallfs_journal_listed).
+ * with struct recallfs_journal_listed, RECALLFS_DIR_LISTED_TYPED).
  */
 #define RECALLFS_JOURNAL_INCOMPAT_DIR_COOKIE	0x1u
 #define RECALLFS_JOURNAL_INCOMPAT_ENTRY_EXT	0x2u

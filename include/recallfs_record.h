@@ -49,6 +49,13 @@ enum recallfs_record_type {
 /* flags of RECALLFS_REC_DIR */
 #define RECALLFS_DIR_COMPLETE	0x0001	/* every name of the directory is recorded */
 #define RECALLFS_DIR_CHANGE_COOKIE 0x0002	/* the stamp has a change cookie */
+/*
+ * With COMPLETE: the listing was recorded with each name's d_ino and d_type
+ * (or its positive entry marked IN_LISTING), so a positive entry not marked
+ * is a name the listing hides. Without it (older code), not listed from the
+ * index until listed again.
+ */
+#define RECALLFS_DIR_LISTED_TYPED	0x0004
 /* flags of RECALLFS_REC_INVALIDATE */
 #define RECALLFS_INVALIDATE_TREE 0x0001	/* the directory and everything below it */
 
@@ -84,9 +91,11 @@ struct recallfs_stamp {
 };
 
 /* The flags of a DIR record for a directory state with @stamp. */
-static inline __u16 recallfs_dir_rec_flags(int complete, const struct recallfs_stamp *stamp)
+static inline __u16 recallfs_dir_rec_flags(int complete, int listed_typed,
+					   const struct recallfs_stamp *stamp)
 {
 	return (complete ? RECALLFS_DIR_COMPLETE : 0) |
+	       (complete && listed_typed ? RECALLFS_DIR_LISTED_TYPED : 0) |
 	       (stamp->has_change_cookie ? RECALLFS_DIR_CHANGE_COOKIE : 0);
 }
 

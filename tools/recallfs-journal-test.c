@@ -60,7 +60,7 @@ static struct recallfs_record sample(int k)
 		r.dir = "opt/app/2.0";
 		r.stamp = (struct recallfs_stamp){ .mtime_sec = 5, .ctime_sec = 6, .ino = 42,
 			.change_cookie = 0x8000000000000001ull, .has_change_cookie = 1 };
-		r.flags = recallfs_dir_rec_flags(1, &r.stamp);
+		r.flags = recallfs_dir_rec_flags(1, 1, &r.stamp);
 		break;
 	case 6:	/* negative entry that compaction found in use */
 		r.type = RECALLFS_REC_ENTRY;
@@ -234,6 +234,11 @@ static int test_refused(void)
 	r = sample(3);
 	r.flags |= RECALLFS_DIR_CHANGE_COOKIE;
 	CHECK(recallfs_record_size(&r) == 0, "cookie flag, stamp without one");
+	r = sample(3);
+	r.flags = RECALLFS_DIR_LISTED_TYPED;
+	CHECK(recallfs_record_size(&r) == 0, "listed with types, not complete");
+	r.flags = 0x0008;
+	CHECK(recallfs_record_size(&r) == 0, "unknown DIR flag");
 	r = sample(7);
 	CHECK(recallfs_record_size(&r) == recallfs_record_size(&(struct recallfs_record){
 		.type = RECALLFS_REC_DIR, .flags = RECALLFS_DIR_COMPLETE, .dir = r.dir,

@@ -130,9 +130,19 @@ static int recallfs_indexed_iterate(struct file *file, struct dir_context *ctx)
 static loff_t recallfs_indexed_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct recallfs_indexed_dir *id = file->private_data;
+	struct inode *inode = file_inode(file);
+	loff_t ret;
 
-	return generic_file_llseek_size(file, offset, whence, MAX_LFS_FILESIZE,
-					id->listing.count + 2);
+	if (!id->lower)
+		return generic_file_llseek_size(file, offset, whence, MAX_LFS_FILESIZE,
+						id->listing.count + 2);
+	/* The lower's: its cookies, and (NFS) the state a seek resets; as recallfs_llseek(). */
+	inode_lock(inode);
+	id->lower->f_pos = file->f_pos;
+	ret = vfs_llseek(id->lower, offset, whence);
+	file->f_pos = id->lower->f_pos;
+	inode_unlock(inode);
+	return ret;
 }
 
 static const struct file_operations recallfs_indexed_dir_fops = {

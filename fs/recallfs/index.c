@@ -957,6 +957,7 @@ static int recallfs_apply_dir(struct recallfs_sb_info *sbi, const struct recallf
 	spin_lock(&dir->lock);
 	recallfs_dir_set_state(dir, rec);
 	dir->complete = (rec->flags & RECALLFS_DIR_COMPLETE) && !dir->lost_entries;
+	WRITE_ONCE(dir->listed_typed, !!(rec->flags & RECALLFS_DIR_LISTED_TYPED));
 	dir->state_logged = true;	/* in the journal already */
 	spin_unlock(&dir->lock);
 	recallfs_dir_put(dir);
@@ -1012,7 +1013,8 @@ void recallfs_dir_to_state_record(const struct recallfs_dir *dir, struct recallf
 {
 	*rec = (struct recallfs_record) {
 		.type = RECALLFS_REC_DIR,
-		.flags = recallfs_dir_rec_flags(READ_ONCE(dir->complete), &dir->stamp),
+		.flags = recallfs_dir_rec_flags(READ_ONCE(dir->complete), READ_ONCE(dir->listed_typed),
+						&dir->stamp),
 		.dir = dir->path,
 		.dir_len = dir->path_len,
 		.stamp = dir->stamp,
@@ -1073,8 +1075,6 @@ static bool recallfs_entry_as_listed(const struct recallfs_entry *e,
 	u32 mode;
 
 	if (e->flags & RECALLFS_ENTRY_POSITIVE) {
-		if (!(e->flags & RECALLFS_ENTRY_IN_LISTING))
-			return false;
 		n->ino = recallfs_entry_attr(e)->ino;
 		mode = recallfs_entry_attr(e)->mode;
 	} else if (e->flags & RECALLFS_ENTRY_TYPED) {
@@ -1090,12 +1090,18 @@ static bool recallfs_entry_as_listed(const struct recallfs_entry *e,
 	return true;
 }
 
-/* Does @e (positive or listed) carry what readdir gives: listed, with d_ino and d_type? */
+/*
+ * Is positive or listed @e in the listing (a positive one not marked is a
+ * name the listing hides), and has it what readdir gives (d_ino, d_type)?
+ */
+static bool recallfs_entry_in_listing(const struct recallfs_entry *e)
+{
+	return !(e->flags & RECALLFS_ENTRY_POSITIVE) || (e->flags & RECALLFS_ENTRY_IN_LISTING);
+}
+
 static bool recallfs_entry_listable(const struct recallfs_entry *e)
 {
-	if (e->flags & RECALLFS_ENTRY_POSITIVE)
-		return e->flags & RECALLFS_ENTRY_IN_LISTING;
-	return e->flags & RECALLFS_ENTRY_TYPED;
+	return (e->flags & RECALLFS_ENTRY_POSITIVE) || (e->flags & RECALLFS_ENTRY_TYPED);
 }
 
 /* Bytes @dir's listing takes, or 0 if it has none to give; @dir's lock held. */
@@ -1104,10 +1110,11 @@ static size_t recallfs_dir_listing_size(const struct recallfs_dir *dir)
 	const struct recallfs_entry *e;
 	size_t size = 0;
 
-	if (dir->dead || !dir->complete)
+	if (dir->dead || !dir->complete || !dir->listed_typed)
 		return 0;
 	list_for_each_entry(e, &dir->entries, dir_link) {
-		if (!(e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED)))
+		if (!(e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED)) ||
+		    !recallfs_entry_in_listing(e))
 			continue;
 		if (!recallfs_entry_listable(e))
 			return 0;
@@ -1126,7 +1133,8 @@ static int recallfs_dir_fill_listing(const struct recallfs_dir *dir,
 	struct recallfs_listed_name *n;
 
 	list_for_each_entry(e, &dir->entries, dir_link) {
-		if (!(e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED)))
+		if (!(e->flags & (RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_LISTED)) ||
+		    !recallfs_entry_in_listing(e))
 			continue;
 		n = (struct recallfs_listed_name *)(out->buf + out->used);
 		if (!recallfs_entry_as_listed(e, n))
@@ -1135,16 +1143,6 @@ static int recallfs_dir_fill_listing(const struct recallfs_dir *dir,
 		out->count++;
 	}
 	return 0;
-}
-
-bool recallfs_dir_listable(struct recallfs_dir *dir)
-{
-	bool listable;
-
-	spin_lock(&dir->lock);
-	listable = recallfs_dir_listing_size(dir) != 0;
-	spin_unlock(&dir->lock);
-	return listable;
 }
 
 int recallfs_dir_listing(struct recallfs_dir *dir, struct recallfs_listing *out)
@@ -1190,6 +1188,7 @@ bool recallfs_dir_set_complete(struct recallfs_sb_info *sbi, struct recallfs_dir
 	complete = recallfs_dir_admits(sbi, dir, learned) && dir->losses == losses;
 	if (complete) {
 		dir->lost_entries = false;
+		WRITE_ONCE(dir->listed_typed, true);
 		WRITE_ONCE(dir->complete, true);
 		/* Under the lock: never after the directory's INVALIDATE. */
 		recallfs_dir_to_state_record(dir, &rec);
@@ -1213,7 +1212,7 @@ static int recallfs_dir_for_each(struct recallfs_dir *dir,
 	 * replays as a complete directory that lacks some of them.
 	 */
 	recallfs_dir_to_state_record(dir, &rec);
-	rec.flags &= ~RECALLFS_DIR_COMPLETE;
+	rec.flags &= ~(RECALLFS_DIR_COMPLETE | RECALLFS_DIR_LISTED_TYPED);
 	ret = fn(&rec, arg);
 	list_for_each_entry(e, &dir->entries, dir_link) {
 		if (ret)

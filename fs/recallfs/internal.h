@@ -134,6 +134,7 @@ struct recallfs_dir {
 	bool lost_entries;		/* an entry was not admitted: never complete */
 	unsigned int losses;		/* times lost_entries was set: a listing spans none */
 	bool state_logged;		/* its DIR record is in the journal */
+	bool listed_typed;		/* with complete: RECALLFS_DIR_LISTED_TYPED */
 	unsigned long gen;		/* unique, non-zero: dentries answered from it carry it */
 	struct list_head kill_link;
 	struct recallfs_stamp stamp;
@@ -450,8 +451,6 @@ int recallfs_entry_mark_listed(struct recallfs_sb_info *sbi, struct recallfs_dir
  * gives (a listed name without its type, a name not known to be listed).
  */
 int recallfs_dir_listing(struct recallfs_dir *dir, struct recallfs_listing *out);
-/* Could recallfs_dir_listing() give @dir's listing now? */
-bool recallfs_dir_listable(struct recallfs_dir *dir);
 /*
  * Mark @dir complete, journaling its state in order; false if it is dead,
  * @learned is not current, or it lost entries since recallfs_dir_begin_listing()

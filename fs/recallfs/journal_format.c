@@ -197,7 +197,10 @@ static int recallfs_rec_valid(const struct recallfs_record *rec)
 	if (rec->type == RECALLFS_REC_DIR)
 		return rec->name_len == 0 && rec->link_len == 0 &&
 		       rec->fh_len <= RECALLFS_JOURNAL_FH_MAX &&
-		       !(rec->flags & ~(RECALLFS_DIR_COMPLETE | RECALLFS_DIR_CHANGE_COOKIE)) &&
+		       !(rec->flags & ~(RECALLFS_DIR_COMPLETE | RECALLFS_DIR_CHANGE_COOKIE |
+					RECALLFS_DIR_LISTED_TYPED)) &&
+		       (!(rec->flags & RECALLFS_DIR_LISTED_TYPED) ||
+			(rec->flags & RECALLFS_DIR_COMPLETE)) &&
 		       !rec->stamp.unused && rec->stamp.has_change_cookie <= 1 &&
 		       !!(rec->flags & RECALLFS_DIR_CHANGE_COOKIE) == rec->stamp.has_change_cookie;
 	return rec->name_len == 0 && rec->link_len == 0 && rec->fh_len == 0;
@@ -409,8 +412,8 @@ static int recallfs_decode_body(const struct recallfs_journal_rec_head *head,
 		recallfs_decode_stamp(&dir.stamp, &rec->stamp);
 		rec->fh_type = le32_to_cpu(dir.fh_type);
 		rec->fh_len = le16_to_cpu(dir.fh_len);
-		if (dir.reserved ||
-		    (rec->flags & ~(RECALLFS_DIR_COMPLETE | RECALLFS_DIR_CHANGE_COOKIE)))
+		/* The flags are checked with the rest by recallfs_rec_valid(). */
+		if (dir.reserved)
 			return RECALLFS_DECODE_CORRUPT;
 		if (rec->flags & RECALLFS_DIR_CHANGE_COOKIE) {
 			struct recallfs_journal_dir_cookie cookie;

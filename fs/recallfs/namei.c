@@ -297,7 +297,7 @@ static struct recallfs_dir *recallfs_dir_to_record(struct recallfs_sb_info *sbi,
 	}
 	WRITE_ONCE(ri->acl_state, RECALLFS_ACL_NONE);
 	recallfs_stamp_from_kstat(&rec.stamp, &stat);
-	rec.flags = recallfs_dir_rec_flags(0, &rec.stamp);
+	rec.flags = recallfs_dir_rec_flags(0, 0, &rec.stamp);
 	recallfs_encode_handle(lower_parent, &rec, fh);
 	dir = recallfs_dir_of(parent, &rec, &created);
 	if (IS_ERR_OR_NULL(dir))
@@ -399,9 +399,26 @@ bool recallfs_listing_wanted(struct dentry *dir_dentry)
 	if (IS_ERR(dir))
 		return false;
 	/* Complete, but from a journal of older code: listed again to fill in d_ino, d_type. */
-	wanted = !dir || !READ_ONCE(dir->complete) || !recallfs_dir_listable(dir);
+	wanted = !dir || !READ_ONCE(dir->complete) || !READ_ONCE(dir->listed_typed);
 	recallfs_dir_put(dir);
 	return wanted;
+}
+
+/* A d_type a TYPED entry can record: unknown, or a POSIX file type. */
+static bool recallfs_listed_type_ok(unsigned int d_type)
+{
+	switch (d_type) {
+	case DT_UNKNOWN:
+	case DT_FIFO:
+	case DT_CHR:
+	case DT_DIR:
+	case DT_BLK:
+	case DT_REG:
+	case DT_LNK:
+	case DT_SOCK:
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -414,16 +431,21 @@ static int recallfs_record_listed(struct recallfs_sb_info *sbi, struct recallfs_
 {
 	struct recallfs_record rec = {
 		.type = RECALLFS_REC_ENTRY,
-		.flags = RECALLFS_ENTRY_LISTED | RECALLFS_ENTRY_TYPED,
+		.flags = RECALLFS_ENTRY_LISTED,
 		.dir = dir->path,
 		.dir_len = dir->path_len,
 		.name = n->name,
 		.name_len = n->len,
-		.attr.ino = n->ino,
-		.attr.mode = (u32)(n->d_type & 017) << 12,
 	};
 	struct recallfs_entry *e;
 	u16 flags;
+
+	/* What the journal can hold: an inode number, and a file type or none. */
+	if (n->ino && recallfs_listed_type_ok(n->d_type)) {
+		rec.flags |= RECALLFS_ENTRY_TYPED;
+		rec.attr.ino = n->ino;
+		rec.attr.mode = (u32)n->d_type << 12;
+	}
 
 	rcu_read_lock();
 	e = recallfs_entry_find(sbi, dir, n->name, n->len);
@@ -434,7 +456,8 @@ static int recallfs_record_listed(struct recallfs_sb_info *sbi, struct recallfs_
 			return 0;
 		if (recallfs_entry_mark_listed(sbi, dir, n->name, n->len, learned) != -ENOENT)
 			return 0;	/* marked, or refused as an add would be */
-	} else if (flags & RECALLFS_ENTRY_TYPED) {
+	} else if ((flags & RECALLFS_ENTRY_TYPED) ||
+		   ((flags & RECALLFS_ENTRY_LISTED) && !(rec.flags & RECALLFS_ENTRY_TYPED))) {
 		return 0;
 	}
 	return recallfs_entry_add(sbi, dir, &rec, learned);
@@ -514,6 +537,7 @@ static void recallfs_update_entry(struct dentry *dentry, struct inode *lower, co
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
 	struct dentry *parent = dget_parent(dentry);
+	u32 fh[RECALLFS_FH_MAX / 4];
 	struct name_snapshot name;
 	struct recallfs_record rec;
 	struct recallfs_entry *e;
@@ -532,6 +556,9 @@ static void recallfs_update_entry(struct dentry *dentry, struct inode *lower, co
 	if (e && recallfs_entry_records(e, lower) && !e->link_len &&
 	    (link || (e->flags & flags) != flags)) {
 		recallfs_entry_to_record(e, &rec);
+		/* @e may go once RCU is left: its handle, like its name, copied. */
+		memcpy(fh, rec.fh, rec.fh_len);
+		rec.fh = fh;
 		update = true;
 	}
 	rcu_read_unlock();

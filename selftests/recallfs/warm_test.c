@@ -775,12 +775,16 @@ TEST_F(warm, listing_from_the_index_reads_like_the_lowers)
 	xsnprintf(p, sizeof(p), "%s/added", dir);
 	ASSERT_EQ(0, write_text(p, "x\n"));
 	ASSERT_EQ(0, sysfs_puts(self->name, "invalidate", rel));
-	rewinddir(dh);
-	strlist_free(&first);
-	while ((de = readdir(dh)) != NULL)
-		strlist_add(&first, de->d_name);
+	/* Twice: the second reads the lower directory, to which the seek goes too. */
+	for (int round = 0; round < 2; round++) {
+		rewinddir(dh);
+		strlist_free(&first);
+		while ((de = readdir(dh)) != NULL)
+			strlist_add(&first, de->d_name);
+		EXPECT_EQ((size_t)MANY_NAMES + 3, first.n)
+			TH_LOG("after rewinddir %d: %zu names", round + 1, first.n);
+	}
 	closedir(dh);
-	EXPECT_EQ((size_t)MANY_NAMES + 3, first.n) TH_LOG("after rewinddir: %zu names", first.n);
 	UMOUNT_RECALLFS();
 	strlist_free(&want);
 	strlist_free(&first);
