@@ -47,12 +47,17 @@
  * file handle (struct recallfs_journal_entry fh_len, fh_type), and entries
  * may say they were listed (RECALLFS_ENTRY_IN_LISTING, RECALLFS_ENTRY_TYPED
  * with struct recallfs_journal_listed, RECALLFS_DIR_LISTED_TYPED).
+ * INCOMPAT_XATTR_ABSENT: positive ENTRY records may say which extended
+ * attributes the lower object has not (struct recallfs_journal_attr
+ * xattr_absent).
  */
 #define RECALLFS_JOURNAL_INCOMPAT_DIR_COOKIE	0x1u
 #define RECALLFS_JOURNAL_INCOMPAT_ENTRY_EXT	0x2u
+#define RECALLFS_JOURNAL_INCOMPAT_XATTR_ABSENT	0x4u
 #define RECALLFS_JOURNAL_COMPAT_SUPP	0u
 #define RECALLFS_JOURNAL_INCOMPAT_SUPP	(RECALLFS_JOURNAL_INCOMPAT_DIR_COOKIE | \
-					 RECALLFS_JOURNAL_INCOMPAT_ENTRY_EXT)
+					 RECALLFS_JOURNAL_INCOMPAT_ENTRY_EXT | \
+					 RECALLFS_JOURNAL_INCOMPAT_XATTR_ABSENT)
 
 /* Sanity limits: a decoder refuses anything larger. */
 #define RECALLFS_JOURNAL_NAME_MAX	255	/* one path component */
@@ -137,7 +142,7 @@ struct recallfs_journal_attr {
 	__le32 nlink;
 	__le32 rdev;
 	__le32 blksize;
-	__le32 reserved;
+	__le32 xattr_absent;		/* struct recallfs_record xattr_absent */
 };
 
 /* The lower directory's change stamp. 32 bytes. */

@@ -73,6 +73,50 @@ struct recallfs_attr {
 	__u32 blksize;
 };
 
+/*
+ * The extended-attribute questions `ls -l` asks of every object, whose "the
+ * object has none" answer a positive entry may keep (xattr_absent): the
+ * answer cannot depend on who asks. Two bits per question, at 2 * question:
+ * 0 not known, RECALLFS_XATTR_NODATA (the lower said ENODATA, or for LIST:
+ * listed no name), RECALLFS_XATTR_UNSUPPORTED (it said EOPNOTSUPP).
+ */
+enum recallfs_xattr_question {
+	RECALLFS_XATTR_SELINUX,		/* getxattr "security.selinux" */
+	RECALLFS_XATTR_ACL_ACCESS,	/* getxattr "system.posix_acl_access" */
+	RECALLFS_XATTR_ACL_DEFAULT,	/* getxattr "system.posix_acl_default" */
+	RECALLFS_XATTR_LIST,		/* listxattr, asked by a caller who sees every name */
+	RECALLFS_XATTR_QUESTIONS
+};
+#define RECALLFS_XATTR_NODATA		1u
+#define RECALLFS_XATTR_UNSUPPORTED	2u
+
+/* The answer @absent keeps for @question (0: not known). */
+static inline __u32 recallfs_xattr_answer(__u32 absent, unsigned int question)
+{
+	return (absent >> (2 * question)) & 3u;
+}
+
+/* @absent with @answer kept for @question. */
+static inline __u32 recallfs_xattr_with(__u32 absent, unsigned int question, __u32 answer)
+{
+	return (absent & ~(3u << (2 * question))) | (answer << (2 * question));
+}
+
+/* Only known questions, each with one of the answers above. */
+static inline int recallfs_xattr_absent_ok(__u32 absent)
+{
+	unsigned int q;
+
+	if (absent >> (2 * RECALLFS_XATTR_QUESTIONS))
+		return 0;
+	for (q = 0; q < RECALLFS_XATTR_QUESTIONS; q++)
+		if (recallfs_xattr_answer(absent, q) == 3u ||
+		    (q == RECALLFS_XATTR_LIST &&
+		     recallfs_xattr_answer(absent, q) == RECALLFS_XATTR_UNSUPPORTED))
+			return 0;
+	return 1;
+}
+
 /* Largest lower file handle recorded for an object (bytes). */
 #define RECALLFS_FH_MAX		128
 
@@ -119,6 +163,7 @@ struct recallfs_record {
 	__u32 fh_type;			/* exportfs fid type, 0 without a handle */
 	__u32 fh_len;			/* bytes of fh, 0 if none, <= RECALLFS_FH_MAX */
 	const void *fh;
+	__u32 xattr_absent;		/* positive ENTRY: recallfs_xattr_answer() */
 };
 
 #endif /* _RECALLFS_RECORD_H */

@@ -103,6 +103,9 @@ static struct recallfs_record sample(int k)
 		r.attr.ino = 2;
 		r.attr.mode = 040755;
 		r.attr.nlink = 2;
+		/* ls -l found no SELinux label (EOPNOTSUPP) and no names at all */
+		r.xattr_absent = recallfs_xattr_with(recallfs_xattr_with(0, RECALLFS_XATTR_SELINUX,
+				RECALLFS_XATTR_UNSUPPORTED), RECALLFS_XATTR_LIST, RECALLFS_XATTR_NODATA);
 		break;
 	case 3:	/* complete directory */
 		r.type = RECALLFS_REC_DIR;
@@ -148,6 +151,7 @@ static int record_eq(const struct recallfs_record *a, const struct recallfs_reco
 	       bytes_eq(a->name, a->name_len, b->name, b->name_len) &&
 	       bytes_eq(a->link, a->link_len, b->link, b->link_len) &&
 	       bytes_eq(a->fh, a->fh_len, b->fh, b->fh_len) && a->fh_type == b->fh_type &&
+	       a->xattr_absent == b->xattr_absent &&
 	       (a->type != RECALLFS_REC_ENTRY || !(a->flags & RECALLFS_ENTRY_POSITIVE) ||
 		!memcmp(&a->attr, &b->attr, sizeof(a->attr))) &&
 	       (a->type != RECALLFS_REC_ENTRY || !(a->flags & RECALLFS_ENTRY_TYPED) ||
@@ -215,7 +219,17 @@ static int test_refused(void)
 	REFUSED(r.flags = RECALLFS_ENTRY_MODE_ONLY);
 	REFUSED(r.flags = 0x0040);
 	REFUSED((r.flags = RECALLFS_ENTRY_LISTED | RECALLFS_ENTRY_TYPED, r.attr.mode = 0100644));
+	/* xattr answers: only on a positive entry, only known questions and answers. */
+	REFUSED(r.xattr_absent = RECALLFS_XATTR_NODATA);
 #undef REFUSED
+	r = sample(2);
+	CHECK(recallfs_record_size(&r) > 0, "xattr answers of a positive entry");
+	r.xattr_absent = 3;
+	CHECK(recallfs_record_size(&r) == 0, "an xattr answer that is none");
+	r.xattr_absent = recallfs_xattr_with(0, RECALLFS_XATTR_LIST, RECALLFS_XATTR_UNSUPPORTED);
+	CHECK(recallfs_record_size(&r) == 0, "a list of names answered EOPNOTSUPP");
+	r.xattr_absent = 1u << (2 * RECALLFS_XATTR_QUESTIONS);
+	CHECK(recallfs_record_size(&r) == 0, "an answer to an unknown question");
 	r = sample(1);
 	r.fh = big;
 	r.fh_len = RECALLFS_JOURNAL_FH_MAX + 1;
@@ -331,10 +345,10 @@ static int test_header(void)
 	copy[8] = 2;
 	header_fix_crc(copy);
 	CHECK(recallfs_header_decode(copy, size, &d) == RECALLFS_DECODE_UNSUPPORTED, "version");
-	/* This code writes the features it has: DIR cookies, entry handles. */
+	/* This code writes the features it has: DIR cookies, entry handles, xattr answers. */
 	CHECK(buf[16] == RECALLFS_JOURNAL_INCOMPAT_SUPP, "incompat %#x", buf[16]);
 	memcpy(copy, buf, size);
-	copy[16] |= 4;
+	copy[16] |= 0x80;
 	header_fix_crc(copy);
 	CHECK(recallfs_header_decode(copy, size, &d) == RECALLFS_DECODE_UNSUPPORTED, "incompat");
 	/* A journal of older code, without the feature, is read too. */

@@ -16,6 +16,7 @@
  * records answered on the old ones are forgotten.
  */
 #include <linux/exportfs.h>
+#include <linux/ktime.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -132,6 +133,18 @@ void recallfs_encode_handle(struct dentry *lower, struct recallfs_record *rec, u
 	rec->fh = buf;
 }
 
+/* Whether @sb has an inode numbered @ino in the inode cache (with @which: that one). */
+static bool recallfs_inode_cached(struct super_block *sb, unsigned long ino,
+				  const struct inode *which)
+{
+	struct inode *found;
+
+	rcu_read_lock();
+	found = find_inode_by_ino_rcu(sb, ino);
+	rcu_read_unlock();
+	return which ? found == which : found != NULL;
+}
+
 /*
  * The positive lower dentry that file handle @bytes (@len bytes, 4-byte
  * aligned) of @type leads to, or an ERR_PTR. The lower's fh_to_dentry, not
@@ -139,23 +152,39 @@ void recallfs_encode_handle(struct dentry *lower, struct recallfs_record *rec, u
  * a lookup of ".." per level on NFS. A disconnected dentry serves open,
  * readdir, getattr and lookups below it. The lower filesystem checks the
  * handle as it checks one from an NFS client; the caller checks the object.
+ *
+ * *@fetched is when the decode began if its inode, numbered @ino, was not
+ * in the lower's inode cache before it and is there (under that number)
+ * after it: the lower filesystem made the inode from an answer it got since
+ * (NFS: the decode's own GETATTR), so its attributes are that fresh. Else 0.
+ * The second look tells whether the lower hashes its inodes by number at
+ * all; where it does not, the first one proves nothing.
  */
 static struct dentry *recallfs_decode_handle(struct recallfs_sb_info *sbi, u32 type, u32 len,
-					     const void *bytes)
+					     const void *bytes, u64 ino, u64 *fetched)
 {
 	struct super_block *lower_sb = sbi->lower_root.dentry->d_sb;
 	const struct export_operations *eops = lower_sb->s_export_op;
+	u64 asked = ktime_get_ns();
 	struct dentry *lower;
+	bool was_cached;
 
+	*fetched = 0;
 	if (!eops || !eops->fh_to_dentry || !len || len % 4)
 		return ERR_PTR(-EOPNOTSUPP);
+	was_cached = recallfs_inode_cached(lower_sb, ino, NULL);
 	lower = eops->fh_to_dentry(lower_sb, (struct fid *)bytes, len / 4, type);
 	if (!lower)
 		return ERR_PTR(-ESTALE);
-	if (!IS_ERR(lower) && d_really_is_negative(lower)) {
+	if (IS_ERR(lower))
+		return lower;
+	if (d_really_is_negative(lower)) {
 		dput(lower);
 		return ERR_PTR(-ESTALE);
 	}
+	if (!was_cached && d_inode(lower)->i_ino == ino &&
+	    recallfs_inode_cached(lower_sb, ino, d_inode(lower)))
+		*fetched = asked;
 	return lower;
 }
 
@@ -212,9 +241,10 @@ static int recallfs_refresh_one(const struct path *path)
  * the object @dentry's record names (consumes the reference); -ESTALE if not.
  * A handle reaches the lower inode without the revalidation a lookup brings:
  * for a setuid or setgid file, whose owner and mode make exec's credentials,
- * the lower is asked for them first.
+ * the lower is asked for them first, unless the decode just did (@fetched,
+ * as recallfs_decode_handle() sets it).
  */
-static int recallfs_bind_found(struct dentry *dentry, struct dentry *lower)
+static int recallfs_bind_found(struct dentry *dentry, struct dentry *lower, u64 fetched)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
 	struct path lower_path = { .mnt = sbi->lower_root.mnt, .dentry = lower };
@@ -223,7 +253,7 @@ static int recallfs_bind_found(struct dentry *dentry, struct dentry *lower)
 	bool outdated;
 	int err;
 
-	if (S_ISREG(inode->i_mode) &&
+	if (!fetched && S_ISREG(inode->i_mode) &&
 	    ((inode->i_mode | d_inode(lower)->i_mode) & (S_ISUID | S_ISGID))) {
 		err = recallfs_refresh_one(&lower_path);
 		if (err) {	/* the cached owner and mode may be stale: not on them */
@@ -236,6 +266,8 @@ static int recallfs_bind_found(struct dentry *dentry, struct dentry *lower)
 		return -ESTALE;
 	}
 	outdated = !recallfs_record_holds(inode, d_inode(lower));
+	if (fetched)
+		WRITE_ONCE(RECALLFS_I(inode)->lower_fetched, fetched);
 	recallfs_set_lower(dentry, lower);
 	recallfs_count(RECALLFS_SB(dentry->d_sb), RECALLFS_HANDLE_BINDS);
 	if (outdated) {
@@ -257,6 +289,7 @@ static int recallfs_bind_by_handle(struct dentry *dentry)
 	struct recallfs_inode *ri;
 	struct recallfs_handle *h;
 	struct dentry *lower;
+	u64 fetched;
 	int err;
 
 	if (recallfs_lower_dentry(dentry))
@@ -267,8 +300,9 @@ static int recallfs_bind_by_handle(struct dentry *dentry)
 	h = READ_ONCE(ri->handle);
 	if (!h || READ_ONCE(ri->handle_failed))
 		return -ENODATA;
-	lower = recallfs_decode_handle(RECALLFS_SB(dentry->d_sb), h->type, h->len, h->bytes);
-	err = IS_ERR(lower) ? PTR_ERR(lower) : recallfs_bind_found(dentry, lower);
+	lower = recallfs_decode_handle(RECALLFS_SB(dentry->d_sb), h->type, h->len, h->bytes,
+				       ri->ino, &fetched);
+	err = IS_ERR(lower) ? PTR_ERR(lower) : recallfs_bind_found(dentry, lower, fetched);
 	/*
 	 * Only "no such object", "not a handle" and "no handles here" say
 	 * something about the handle; a signal, a timeout, an I/O error or a
@@ -332,15 +366,27 @@ struct dentry *recallfs_lower_bind(struct dentry *dentry)
 struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir, struct dentry *dentry)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
+	struct recallfs_inode *ri = RECALLFS_I(d_inode(dentry));
 	struct dentry *lower;
+	u64 fetched;
 
-	if (!recallfs_lower_dentry(dentry) && !READ_ONCE(RECALLFS_I(d_inode(dentry))->handle) &&
-	    dir->fh_len) {
-		lower = recallfs_decode_handle(sbi, dir->fh_type, dir->fh_len, dir->fh);
+	if (!recallfs_lower_dentry(dentry) && !READ_ONCE(ri->handle) && dir->fh_len) {
+		lower = recallfs_decode_handle(sbi, dir->fh_type, dir->fh_len, dir->fh, ri->ino,
+					       &fetched);
 		if (!IS_ERR(lower))
-			recallfs_bind_found(dentry, lower);
+			recallfs_bind_found(dentry, lower, fetched);
 	}
 	return recallfs_lower_bind(dentry);
+}
+
+/*
+ * When (ktime_get_ns()) the lower filesystem made @inode's lower inode from
+ * a fresh answer, as binding it through its handle found; 0 if not known.
+ * Its attributes are at least that fresh.
+ */
+u64 recallfs_lower_fetched(struct inode *inode)
+{
+	return READ_ONCE(RECALLFS_I(inode)->lower_fetched);
 }
 
 /*

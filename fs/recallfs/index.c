@@ -482,7 +482,7 @@ static bool recallfs_entry_amendable(const struct recallfs_entry *old,
 	const struct recallfs_attr *a, *b = &rec->attr;
 
 	if (!old || !recallfs_entry_records(old, lower) || old->link_len ||
-	    (old->flags & ~rec->flags))
+	    (old->flags & ~rec->flags) || (old->xattr_absent & ~rec->xattr_absent))
 		return false;
 	a = recallfs_entry_attr(old);
 	return a->size == b->size && a->nlink == b->nlink &&
@@ -543,6 +543,7 @@ static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir 
 		return -ENOMEM;
 	e->dir = dir;
 	e->flags = rec->flags & ~RECALLFS_ENTRY_HOT;
+	e->xattr_absent = (rec->flags & RECALLFS_ENTRY_POSITIVE) ? rec->xattr_absent : 0;
 	INIT_LIST_HEAD(&e->lru);
 	e->name_len = rec->name_len;
 	memcpy(e->name, rec->name, rec->name_len);
@@ -992,6 +993,7 @@ void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_re
 		.name_len = e->name_len,
 		.link = e->link_len ? e->name + e->name_len + 1 : NULL,
 		.link_len = e->link_len,
+		.xattr_absent = e->xattr_absent,
 	};
 	if (recallfs_entry_hot(e))
 		rec->flags |= RECALLFS_ENTRY_HOT;

@@ -163,6 +163,7 @@ struct recallfs_entry {
 	u8 queue;			/* enum recallfs_lru_queue; under lru_lock */
 	bool used;			/* used again since it entered its queue */
 	u8 fh_len;			/* positive: bytes of its lower file handle, or 0 */
+	u8 xattr_absent;		/* positive: recallfs_xattr_answer() */
 	char name[];			/* name, NUL, target, NUL, [attributes, [handle]] */
 };
 
@@ -241,6 +242,7 @@ struct recallfs_inode {
 	struct recallfs_dir *dir;	/* directories: index directory, referenced */
 	struct recallfs_handle *handle;	/* from the index, set once; or NULL */
 	bool handle_failed;		/* it did not lead to the recorded object */
+	u64 lower_fetched;		/* a decode made the lower inode then (ns), or 0 */
 	bool has_cached_attr;
 	bool uncacheable;		/* directories: never recorded (mode, ACL) */
 	u8 acl_state;			/* enum recallfs_acl_state; READ_ONCE/WRITE_ONCE */
@@ -331,6 +333,7 @@ void recallfs_forget_dir_inode(struct recallfs_sb_info *sbi, struct inode *dir_i
 void recallfs_encode_handle(struct dentry *lower, struct recallfs_record *rec, u32 *buf);
 struct dentry *recallfs_lower_bind(struct dentry *dentry);
 struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir, struct dentry *dentry);
+u64 recallfs_lower_fetched(struct inode *inode);
 struct inode *recallfs_bind_inode(struct inode *inode, bool may_block);
 int recallfs_lower_path(struct dentry *dentry, struct path *path);
 void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len,
@@ -346,6 +349,10 @@ bool recallfs_trust_shared_data(struct inode *inode);
 extern const struct inode_operations recallfs_dir_iops;
 void recallfs_record_mode_only(struct dentry *dentry, struct inode *lower,
 			       const struct recallfs_learning *learned);
+void recallfs_record_xattr_absent(struct dentry *dentry, struct inode *lower,
+				  unsigned int question, u32 answer,
+				  const struct recallfs_learning *learned);
+u32 recallfs_indexed_xattr(struct dentry *dentry, unsigned int question);
 void recallfs_record_link(struct dentry *dentry, struct inode *lower, const char *link,
 			  const struct recallfs_learning *learned);
 void recallfs_record_root_attr(struct dentry *root);

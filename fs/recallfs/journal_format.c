@@ -192,6 +192,8 @@ static int recallfs_rec_valid(const struct recallfs_record *rec)
 		return recallfs_name_ok(rec->name, rec->name_len) &&
 		       rec->link_len <= RECALLFS_JOURNAL_LINK_MAX &&
 		       recallfs_entry_flags_ok(rec) && recallfs_entry_handle_ok(rec) &&
+		       recallfs_xattr_absent_ok(rec->xattr_absent) &&
+		       (!rec->xattr_absent || (rec->flags & RECALLFS_ENTRY_POSITIVE)) &&
 		       (!(rec->flags & RECALLFS_ENTRY_POSITIVE) || recallfs_attr_valid(&rec->attr));
 	/* Only entries have a name or a link; only they and directories a file handle. */
 	if (rec->type == RECALLFS_REC_DIR)
@@ -309,6 +311,7 @@ __u32 recallfs_record_encode(const struct recallfs_record *rec, void *buf, __u32
 			struct recallfs_journal_attr attr;
 
 			recallfs_encode_attr(&rec->attr, &attr);
+			attr.xattr_absent = cpu_to_le32(rec->xattr_absent);
 			p = recallfs_put(p, &attr, sizeof(attr));
 		} else if (rec->flags & RECALLFS_ENTRY_TYPED) {
 			struct recallfs_journal_listed listed;
@@ -390,8 +393,7 @@ static int recallfs_decode_body(const struct recallfs_journal_rec_head *head,
 			struct recallfs_journal_attr attr;
 
 			memcpy(&attr, p + sizeof(entry), sizeof(attr));
-			if (attr.reserved)
-				return RECALLFS_DECODE_CORRUPT;
+			rec->xattr_absent = le32_to_cpu(attr.xattr_absent);
 			recallfs_decode_attr(&attr, &rec->attr);
 			if (!recallfs_attr_valid(&rec->attr))
 				return RECALLFS_DECODE_CORRUPT;

@@ -8,6 +8,7 @@
  * recorded. Dentries answered from the index have no lower dentry until
  * something needs one (recallfs_lower_bind()).
  */
+#include <linux/ktime.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
 
@@ -116,19 +117,36 @@ static bool recallfs_stamp_equal(const struct recallfs_stamp *a, const struct re
 /*
  * Verify mode: are @dir's entries still those of directory @dentry? Asks the
  * lower filesystem (one GETATTR) at most once per revalidate= seconds; a
- * changed stamp forgets the directory, to be learned again.
+ * changed stamp forgets the directory, to be learned again. Where binding
+ * the directory made its lower inode from a fresh answer less than an
+ * interval ago (a file handle decoded after a remount: NFS's GETATTR), that
+ * answer is the check, made when it came.
  */
 static bool recallfs_dir_verify(struct recallfs_sb_info *sbi, struct recallfs_dir *dir,
 				struct dentry *dentry)
 {
+	u64 interval = (u64)READ_ONCE(sbi->revalidate_secs) * NSEC_PER_SEC;
+	u64 fetched, checked, now_ns;
 	struct recallfs_stamp now;
 	struct dentry *lower;
 	struct kstat stat;
+	unsigned int sync;
 
 	if (time_before(jiffies, READ_ONCE(dir->verified_until)))
 		return true;
 	lower = recallfs_bind_dir_by_handle(dir, dentry);
-	if (IS_ERR(lower) || recallfs_lower_kstat(sbi, lower, &stat, AT_STATX_FORCE_SYNC))
+	if (IS_ERR(lower))
+		return false;
+	now_ns = ktime_get_ns();
+	fetched = recallfs_lower_fetched(d_inode(dentry));
+	if (fetched && now_ns - fetched < interval) {
+		sync = AT_STATX_DONT_SYNC;
+		checked = fetched;
+	} else {
+		sync = AT_STATX_FORCE_SYNC;
+		checked = now_ns;
+	}
+	if (recallfs_lower_kstat(sbi, lower, &stat, sync))
 		return false;
 	recallfs_count(sbi, RECALLFS_REVALIDATIONS);
 	recallfs_stamp_from_kstat(&now, &stat);
@@ -136,7 +154,7 @@ static bool recallfs_dir_verify(struct recallfs_sb_info *sbi, struct recallfs_di
 		recallfs_dir_forget(sbi, dir);
 		return false;
 	}
-	WRITE_ONCE(dir->verified_until, jiffies + READ_ONCE(sbi->revalidate_secs) * HZ);
+	WRITE_ONCE(dir->verified_until, jiffies + nsecs_to_jiffies(checked + interval - now_ns));
 	return true;
 }
 
@@ -525,15 +543,28 @@ out:
 	recallfs_dir_put(dir);
 }
 
+/* @known with the answers of @learned it lacks: an answer kept stays. */
+static u32 recallfs_xattr_merge(u32 known, u32 learned)
+{
+	unsigned int q;
+
+	for (q = 0; q < RECALLFS_XATTR_QUESTIONS; q++)
+		if (!recallfs_xattr_answer(known, q))
+			known = recallfs_xattr_with(known, q, recallfs_xattr_answer(learned, q));
+	return known;
+}
+
 /*
  * Add to the recorded positive entry of @dentry what was @learned from its
- * lower object @lower later: a symlink's target (@link), or entry @flags.
- * Only to a record of @lower as it is now (recallfs_entry_records()): the
- * name's entry may be another object's since, or grant more than @lower.
+ * lower object @lower later: a symlink's target (@link), entry @flags, or
+ * answers to extended-attribute questions (@xattr_absent; an answer kept
+ * stays). Only to a record of @lower as it is now (recallfs_entry_records()):
+ * the name's entry may be another object's since, or grant more than @lower.
  * Entries with a recorded target are left alone.
  */
 static void recallfs_update_entry(struct dentry *dentry, struct inode *lower, const char *link,
-				  u16 flags, const struct recallfs_learning *learned)
+				  u16 flags, u32 xattr_absent,
+				  const struct recallfs_learning *learned)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
 	struct dentry *parent = dget_parent(dentry);
@@ -554,8 +585,10 @@ static void recallfs_update_entry(struct dentry *dentry, struct inode *lower, co
 	rcu_read_lock();
 	e = recallfs_entry_find(sbi, dir, (const char *)name.name.name, name.name.len);
 	if (e && recallfs_entry_records(e, lower) && !e->link_len &&
-	    (link || (e->flags & flags) != flags)) {
+	    (link || (e->flags & flags) != flags ||
+	     recallfs_xattr_merge(e->xattr_absent, xattr_absent) != e->xattr_absent)) {
 		recallfs_entry_to_record(e, &rec);
+		rec.xattr_absent = recallfs_xattr_merge(e->xattr_absent, xattr_absent);
 		/* @e may go once RCU is left: its handle, like its name, copied. */
 		memcpy(fh, rec.fh, rec.fh_len);
 		rec.fh = fh;
@@ -581,14 +614,56 @@ out:
 void recallfs_record_link(struct dentry *dentry, struct inode *lower, const char *link,
 			  const struct recallfs_learning *learned)
 {
-	recallfs_update_entry(dentry, lower, link, 0, learned);
+	recallfs_update_entry(dentry, lower, link, 0, 0, learned);
 }
 
 /* Remember that @dentry's lower object @lower has no ACL beyond its mode bits. */
 void recallfs_record_mode_only(struct dentry *dentry, struct inode *lower,
 			       const struct recallfs_learning *learned)
 {
-	recallfs_update_entry(dentry, lower, NULL, RECALLFS_ENTRY_MODE_ONLY, learned);
+	recallfs_update_entry(dentry, lower, NULL, RECALLFS_ENTRY_MODE_ONLY, 0, learned);
+}
+
+/* Remember that @dentry's lower object @lower answered xattr @question with @answer. */
+void recallfs_record_xattr_absent(struct dentry *dentry, struct inode *lower,
+				  unsigned int question, u32 answer,
+				  const struct recallfs_learning *learned)
+{
+	recallfs_update_entry(dentry, lower, NULL, 0, recallfs_xattr_with(0, question, answer),
+			      learned);
+}
+
+/*
+ * What the index keeps of the answer of @dentry's lower object to xattr
+ * @question (RECALLFS_XATTR_NODATA, _UNSUPPORTED; 0 if none), in immutable
+ * mode: from the entry of its name, while that records this object.
+ */
+u32 recallfs_indexed_xattr(struct dentry *dentry, unsigned int question)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(dentry->d_sb);
+	struct inode *inode = d_inode(dentry);
+	struct name_snapshot name;
+	struct recallfs_entry *e;
+	struct recallfs_dir *dir;
+	struct dentry *parent;
+	u32 answer = 0;
+
+	if (recallfs_mode(sbi) != RECALLFS_MODE_IMMUTABLE || !inode || IS_ROOT(dentry))
+		return 0;
+	parent = dget_parent(dentry);
+	take_dentry_name_snapshot(&name, dentry);
+	rcu_read_lock();
+	dir = d_inode(parent) ? READ_ONCE(RECALLFS_I(d_inode(parent))->dir) : NULL;
+	e = dir && !READ_ONCE(dir->dead) ?
+	    recallfs_entry_find(sbi, dir, (const char *)name.name.name, name.name.len) : NULL;
+	if (e && (e->flags & RECALLFS_ENTRY_POSITIVE) &&
+	    recallfs_entry_attr(e)->ino == RECALLFS_I(inode)->ino &&
+	    !((recallfs_entry_attr(e)->mode ^ inode->i_mode) & S_IFMT))
+		answer = recallfs_xattr_answer(e->xattr_absent, question);
+	rcu_read_unlock();
+	release_dentry_name_snapshot(&name);
+	dput(parent);
+	return answer;
 }
 
 /*
