@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "rig.h"
@@ -445,8 +446,9 @@ long long stat_of(const struct stats *s, const char *key)
 int as_user(uid_t uid, enum user_op op, const char *path)
 {
 	int status, err = 0;
+	char c, names[4096];
 	struct stat st;
-	char c;
+	ssize_t len;
 	pid_t pid;
 	DIR *d;
 	int fd;
@@ -473,6 +475,10 @@ int as_user(uid_t uid, enum user_op op, const char *path)
 			err = d ? 0 : errno;
 			if (d)
 				closedir(d);
+			break;
+		case OP_LISTXATTR:
+			len = llistxattr(path, names, sizeof(names));
+			err = len < 0 ? errno : len ? 0 : ENODATA;
 			break;
 		}
 		_exit(err);

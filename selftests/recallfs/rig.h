@@ -82,8 +82,11 @@ struct klog {
 void klog_scan(int fd, struct klog *k);
 
 /* Acting as another user: a child with that uid (and gid), no groups. */
-enum user_op { OP_LSTAT, OP_READ, OP_OPENDIR };
-/* errno of @op on @path as @uid (0: it worked), or -1 if the child failed. */
+enum user_op { OP_LSTAT, OP_READ, OP_OPENDIR, OP_LISTXATTR };
+/*
+ * errno of @op on @path as @uid (0: it worked), or -1 if the child failed.
+ * OP_LISTXATTR: 0 if llistxattr() listed a name, ENODATA if it listed none.
+ */
 int as_user(uid_t uid, enum user_op op, const char *path);
 
 /* /sys/fs/recallfs/NAME/ATTR: 0 or errno. */

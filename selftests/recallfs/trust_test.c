@@ -145,7 +145,7 @@ FIXTURE_TEARDOWN(trust)
 	EXPECT_EQ(0U, _k.bad) TH_LOG("kernel log: %s", _k.first_bad); \
 } while (0)
 
-static const char *const op_names[] = { "lstat", "read", "opendir" };
+static const char *const op_names[] = { "lstat", "read", "opendir", "listxattr" };
 
 /* @op on REL as @uid through recallfs answers what it answers through NFS. */
 static void expect_same(struct __test_metadata *_metadata, FIXTURE_DATA(trust) *self,
@@ -261,6 +261,52 @@ TEST_F(trust, acl_refuses_user_on_searchable_dir)
 	drop_caches();
 	MOUNT(",immutable");
 	acl_probes(_metadata, self, "immutable, after a remount");
+	UMOUNT();
+	KLOG_CLEAN();
+}
+
+/*
+ * ls -l of newer coreutils asks each object for its list of xattr names,
+ * and the index keeps an empty one. Over NFSv4.2 the list depends on who
+ * asks (user.* names only for a caller who may read the object): root,
+ * squashed, gets none of a 0600 file's names, its owner gets them. root
+ * asking first must not make the owner's answer empty, after a remount
+ * either. NFSv3 has no user.* xattrs (every list is empty): the control.
+ */
+static void list_probes(struct __test_metadata *_metadata, FIXTURE_DATA(trust) *self,
+			const char *when)
+{
+	expect_same(_metadata, self, 0, OP_LISTXATTR, "named", when);
+	expect_same(_metadata, self, USER_A, OP_LISTXATTR, "named", when);
+	expect_same(_metadata, self, USER_B, OP_LISTXATTR, "named", when);
+	expect_same(_metadata, self, 0, OP_LISTXATTR, "plain", when);
+	expect_same(_metadata, self, USER_B, OP_LISTXATTR, "plain", when);
+}
+
+TEST_F(trust, xattr_names_listed_as_the_server_lists_them)
+{
+	char p[PATH_MAX];
+
+	if (!setup_dir(_metadata, self, "RECALLFS_SQUASH_EXPORT", "RECALLFS_SQUASH_LOWER", "xl"))
+		SKIP(return, "RECALLFS_SQUASH_EXPORT / RECALLFS_SQUASH_LOWER not set");
+	path_join(p, sizeof(p), self->export, "plain");
+	ASSERT_EQ(0, write_text(p, "plain\n"));
+	path_join(p, sizeof(p), self->export, "named");
+	ASSERT_EQ(0, write_text(p, "named\n"));
+	if (setxattr(p, "user.recallfs.test", "1", 1, 0))
+		SKIP(return, "user xattrs on the export: %s", strerror(errno));
+	ASSERT_EQ(0, chown(p, USER_A, USER_A));
+	ASSERT_EQ(0, chmod(p, 0600));
+	path_join(p, sizeof(p), self->lower, "named");
+	note("over NFS, root lists %s of named, its owner %s\n",
+	     errname(as_user(0, OP_LISTXATTR, p)), errname(as_user(USER_A, OP_LISTXATTR, p)));
+
+	MOUNT(",immutable");
+	list_probes(_metadata, self, "immutable");
+	UMOUNT();
+	drop_caches();
+	MOUNT(",immutable");
+	list_probes(_metadata, self, "immutable, after a remount");
 	UMOUNT();
 	KLOG_CLEAN();
 }
