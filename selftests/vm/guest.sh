@@ -9,8 +9,7 @@
 #   kmemleak the kernel has kmemleak (the debug kernel): forget what boot leaked, and after
 #            the tests unload recallfs and require an empty scan
 #   notests  set everything up but run no selftest (for an interactive shell)
-#   only=T   run only the selftest binary T (a developer's quick run); only=T/CASE runs
-#            only that test case of T (the harness's -t CASE)
+#   only=T   run only the selftest binary T (a developer's quick run)
 #   nfs=V,.. the NFS versions to run the selftests over (default 3,4.2)
 #   timeout=S seconds per selftest binary and NFS version (default 900)
 #   reboot1  after the selftests, the first half of the journal-across-reboot test on the
@@ -34,14 +33,13 @@ tests_dir=$src/selftests/recallfs
 export_dir=/mnt/export
 squash_dir=/mnt/squash # a second export, with root_squash (trust_test)
 test_timeout=${RECALLFS_TEST_TIMEOUT:-900}
-dkms=0 kmemleak=0 notests=0 reboot=0 only="" only_case="" nfs_versions="3 4.2"
+dkms=0 kmemleak=0 notests=0 reboot=0 only="" nfs_versions="3 4.2"
 disk_mnt=/mnt/disk disk_nfs=/mnt/nfsdisk
 for a in "$@"; do
 	case $a in
 	dkms) dkms=1 ;;
 	kmemleak) kmemleak=1 ;;
 	notests) notests=1 ;;
-	only=*/*) only=${a#only=} only_case=${only#*/} only=${only%%/*} ;;
 	only=*) only=${a#only=} ;;
 	nfs=*) nfs_versions=${a#nfs=} nfs_versions=${nfs_versions//,/ } ;;
 	timeout=*) test_timeout=${a#timeout=} ;;
@@ -197,7 +195,7 @@ bounded() { # bounded NAME MOUNTDIR NFSVERSION [VAR=VALUE...]: extra or overridi
 			env RECALLFS_LOWER="$mnt/sw" RECALLFS_EXPORT="$export_dir/sw" \
 				RECALLFS_SQUASH_LOWER="${mnt}sq" RECALLFS_SQUASH_EXPORT="$squash_dir" \
 				RECALLFS_MODULE="$src/recallfs.ko" RECALLFS_NFS_VERSION="$v" "$@" \
-				timeout -k 10 "$test_timeout" "./$t" ${only_case:+-t "$only_case"} </dev/null 2>&1
+				timeout -k 10 "$test_timeout" "./$t" </dev/null 2>&1
 		echo $? >$st
 	) | with_times | tee -a "$results" >&2 &
 	pid=$!
