@@ -482,7 +482,8 @@ static bool recallfs_entry_amendable(const struct recallfs_entry *old,
 	const struct recallfs_attr *a, *b = &rec->attr;
 
 	if (!old || !recallfs_entry_records(old, lower) || old->link_len ||
-	    (old->flags & ~rec->flags) || (old->xattr_absent & ~rec->xattr_absent))
+	    (old->flags & ~rec->flags) ||
+	    (recallfs_entry_xattr_absent(old) & ~rec->xattr_absent))
 		return false;
 	a = recallfs_entry_attr(old);
 	return a->size == b->size && a->nlink == b->nlink &&
@@ -533,7 +534,7 @@ static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir 
 	has_handle = (rec->flags & RECALLFS_ENTRY_POSITIVE) && rec->fh_len &&
 		     rec->fh_len <= RECALLFS_FH_MAX;
 	if (rec->flags & RECALLFS_ENTRY_POSITIVE)
-		size += sizeof(rec->attr);
+		size += sizeof(struct recallfs_positive);
 	else if (rec->flags & RECALLFS_ENTRY_TYPED)
 		size += sizeof(struct recallfs_listed);
 	if (has_handle)
@@ -543,7 +544,6 @@ static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir 
 		return -ENOMEM;
 	e->dir = dir;
 	e->flags = rec->flags & ~RECALLFS_ENTRY_HOT;
-	e->xattr_absent = (rec->flags & RECALLFS_ENTRY_POSITIVE) ? rec->xattr_absent : 0;
 	INIT_LIST_HEAD(&e->lru);
 	e->name_len = rec->name_len;
 	memcpy(e->name, rec->name, rec->name_len);
@@ -551,7 +551,8 @@ static int recallfs_entry_put(struct recallfs_sb_info *sbi, struct recallfs_dir 
 	if (rec->link_len)
 		memcpy(e->name + rec->name_len + 1, rec->link, rec->link_len);
 	if (rec->flags & RECALLFS_ENTRY_POSITIVE) {
-		*recallfs_entry_attr(e) = rec->attr;
+		recallfs_entry_positive(e)->attr = rec->attr;
+		recallfs_entry_positive(e)->xattr_absent = rec->xattr_absent;
 	} else if (rec->flags & RECALLFS_ENTRY_TYPED) {
 		recallfs_entry_listed(e)->ino = rec->attr.ino;
 		recallfs_entry_listed(e)->mode = rec->attr.mode;
@@ -993,7 +994,7 @@ void recallfs_entry_to_record(const struct recallfs_entry *e, struct recallfs_re
 		.name_len = e->name_len,
 		.link = e->link_len ? e->name + e->name_len + 1 : NULL,
 		.link_len = e->link_len,
-		.xattr_absent = e->xattr_absent,
+		.xattr_absent = recallfs_entry_xattr_absent(e),
 	};
 	if (recallfs_entry_hot(e))
 		rec->flags |= RECALLFS_ENTRY_HOT;

@@ -163,7 +163,6 @@ struct recallfs_entry {
 	u8 queue;			/* enum recallfs_lru_queue; under lru_lock */
 	bool used;			/* used again since it entered its queue */
 	u8 fh_len;			/* positive: bytes of its lower file handle, or 0 */
-	u8 xattr_absent;		/* positive: recallfs_xattr_answer() */
 	char name[];			/* name, NUL, target, NUL, [attributes, [handle]] */
 };
 
@@ -186,11 +185,25 @@ static inline size_t recallfs_entry_attr_offset(u32 name_len, u32 link_len)
 		     __alignof__(struct recallfs_attr));
 }
 
+/*
+ * What a positive entry keeps after its strings. The xattr answers are here,
+ * not in the head: most entries are negative, and small.
+ */
+struct recallfs_positive {
+	struct recallfs_attr attr;
+	u32 xattr_absent;		/* recallfs_xattr_answer() */
+};
+
+static inline struct recallfs_positive *recallfs_entry_positive(const struct recallfs_entry *e)
+{
+	return (struct recallfs_positive *)((char *)e + recallfs_entry_attr_offset(e->name_len,
+										    e->link_len));
+}
+
 /* The attributes of a positive entry. */
 static inline struct recallfs_attr *recallfs_entry_attr(const struct recallfs_entry *e)
 {
-	return (struct recallfs_attr *)((char *)e + recallfs_entry_attr_offset(e->name_len,
-										e->link_len));
+	return &recallfs_entry_positive(e)->attr;
 }
 
 /* What a listing gave for a LISTED entry with RECALLFS_ENTRY_TYPED, where attributes go. */
@@ -204,10 +217,16 @@ static inline struct recallfs_listed *recallfs_entry_listed(const struct recallf
 	return (struct recallfs_listed *)recallfs_entry_attr(e);
 }
 
+/* The xattr answers a positive entry keeps (recallfs_xattr_answer()); 0 for others. */
+static inline u32 recallfs_entry_xattr_absent(const struct recallfs_entry *e)
+{
+	return (e->flags & RECALLFS_ENTRY_POSITIVE) ? recallfs_entry_positive(e)->xattr_absent : 0;
+}
+
 /* The file handle of a positive entry, after its attributes; valid if e->fh_len. */
 static inline struct recallfs_handle *recallfs_entry_handle(const struct recallfs_entry *e)
 {
-	return (struct recallfs_handle *)(recallfs_entry_attr(e) + 1);
+	return (struct recallfs_handle *)(recallfs_entry_positive(e) + 1);
 }
 
 /*

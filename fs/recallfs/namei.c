@@ -586,9 +586,10 @@ static void recallfs_update_entry(struct dentry *dentry, struct inode *lower, co
 	e = recallfs_entry_find(sbi, dir, (const char *)name.name.name, name.name.len);
 	if (e && recallfs_entry_records(e, lower) && !e->link_len &&
 	    (link || (e->flags & flags) != flags ||
-	     recallfs_xattr_merge(e->xattr_absent, xattr_absent) != e->xattr_absent)) {
+	     recallfs_xattr_merge(recallfs_entry_xattr_absent(e), xattr_absent) !=
+	     recallfs_entry_xattr_absent(e))) {
 		recallfs_entry_to_record(e, &rec);
-		rec.xattr_absent = recallfs_xattr_merge(e->xattr_absent, xattr_absent);
+		rec.xattr_absent = recallfs_xattr_merge(rec.xattr_absent, xattr_absent);
 		/* @e may go once RCU is left: its handle, like its name, copied. */
 		memcpy(fh, rec.fh, rec.fh_len);
 		rec.fh = fh;
@@ -659,7 +660,7 @@ u32 recallfs_indexed_xattr(struct dentry *dentry, unsigned int question)
 	if (e && (e->flags & RECALLFS_ENTRY_POSITIVE) &&
 	    recallfs_entry_attr(e)->ino == RECALLFS_I(inode)->ino &&
 	    !((recallfs_entry_attr(e)->mode ^ inode->i_mode) & S_IFMT))
-		answer = recallfs_xattr_answer(e->xattr_absent, question);
+		answer = recallfs_xattr_answer(recallfs_entry_xattr_absent(e), question);
 	rcu_read_unlock();
 	release_dentry_name_snapshot(&name);
 	dput(parent);
