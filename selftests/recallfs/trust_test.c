@@ -272,6 +272,7 @@ TEST_F(trust, acl_refuses_user_on_searchable_dir)
  * squashed, gets none of a 0600 file's names, its owner gets them. root
  * asking first must not make the owner's answer empty, after a remount
  * either. NFSv3 has no user.* xattrs (every list is empty): the control.
+ * Over NFSv4 with ACLs every list also has system.nfs4_acl, for everyone.
  */
 static void list_probes(struct __test_metadata *_metadata, FIXTURE_DATA(trust) *self,
 			const char *when)
@@ -293,8 +294,9 @@ TEST_F(trust, xattr_names_listed_as_the_server_lists_them)
 	ASSERT_EQ(0, write_text(p, "plain\n"));
 	path_join(p, sizeof(p), self->export, "named");
 	ASSERT_EQ(0, write_text(p, "named\n"));
+	/* tmpfs has user.* xattrs since 6.6: before, every list is empty here too. */
 	if (setxattr(p, "user.recallfs.test", "1", 1, 0))
-		SKIP(return, "user xattrs on the export: %s", strerror(errno));
+		note("no user xattrs on the export: %s\n", strerror(errno));
 	ASSERT_EQ(0, chown(p, USER_A, USER_A));
 	ASSERT_EQ(0, chmod(p, 0600));
 	path_join(p, sizeof(p), self->lower, "named");
