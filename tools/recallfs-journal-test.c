@@ -483,6 +483,36 @@ static int test_random_bytes(unsigned long iterations)
  * (the encoding is canonical): a decoder can then never "see" a record other
  * than the one that was written.
  */
+/*
+ * A positive entry's xattr answers, patched behind a valid CRC: the decoder
+ * refuses what the encoder would (an answer 3, LIST answered EOPNOTSUPP, an
+ * unknown question) and takes a valid one.
+ */
+static int test_bad_xattr_answers(void)
+{
+	static const __u32 bad[] = { 3u, 2u << (2 * RECALLFS_XATTR_LIST),
+				     1u << (2 * RECALLFS_XATTR_QUESTIONS), 0x80000000u };
+	unsigned char buf[RECALLFS_JOURNAL_RECORD_MAX];
+	struct recallfs_record r = sample(2), d;
+	__u32 at = sizeof(struct recallfs_journal_rec_head) +
+		   sizeof(struct recallfs_journal_entry) +
+		   offsetof(struct recallfs_journal_attr, xattr_absent);
+	__u32 size = recallfs_record_encode(&r, buf, sizeof(buf)), len;
+	__le32 v, crc;
+
+	CHECK(size && recallfs_record_decode(buf, size, &d, &len) == RECALLFS_DECODE_OK &&
+	      d.xattr_absent == r.xattr_absent, "valid answers decode");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = cpu_to_le32(bad[i]);
+		memcpy(buf + at, &v, 4);
+		crc = cpu_to_le32(recallfs_journal_crc(buf + 4, size - 4));
+		memcpy(buf, &crc, 4);
+		CHECK(recallfs_record_decode(buf, size, &d, &len) == RECALLFS_DECODE_CORRUPT,
+		      "xattr answers %#x", bad[i]);
+	}
+	return 1;
+}
+
 static int test_crc_fixed_mutations(unsigned long iterations)
 {
 	unsigned char buf[RECALLFS_JOURNAL_RECORD_MAX], again[RECALLFS_JOURNAL_RECORD_MAX];
@@ -616,7 +646,7 @@ int main(int argc, char **argv)
 		rng_state = strtoull(argv[1], NULL, 0) | 1;
 	if (argc > 2)
 		iterations = strtoul(argv[2], NULL, 0);
-	printf("TAP version 13\n1..9\n");
+	printf("TAP version 13\n1..10\n");
 	recallfs_journal_layout_checks();
 	report(test_crc(), "crc32c check value");
 	report(test_round_trip(), "encode/decode round trip of every record type");
@@ -628,5 +658,6 @@ int main(int argc, char **argv)
 	report(test_random_bytes(iterations / 10), "random bytes");
 	report(test_crc_fixed_mutations(iterations), "mutations behind a valid CRC");
 	report(test_absurd_lengths(), "absurd lengths, unknown types, invalid identities");
+	report(test_bad_xattr_answers(), "invalid xattr answers behind a valid CRC");
 	return failures ? 1 : 0;
 }

@@ -158,7 +158,11 @@ static bool recallfs_inode_cached(struct super_block *sb, unsigned long ino,
  * after it: the lower filesystem made the inode from an answer it got since
  * (NFS: the decode's own GETATTR), so its attributes are that fresh. Else 0.
  * The second look tells whether the lower hashes its inodes by number at
- * all; where it does not, the first one proves nothing.
+ * all; where it does not, the first one proves nothing. The first look
+ * must see unused inodes too (on the LRU, with old attributes): it does,
+ * 5.10 to 7.x skip only inodes being freed. Another task's lookup may make
+ * the inode between the looks, from an answer as old as its RPC: verify
+ * mode takes that, within its interval; exec's credentials do not.
  */
 static struct dentry *recallfs_decode_handle(struct recallfs_sb_info *sbi, u32 type, u32 len,
 					     const void *bytes, u64 ino, u64 *fetched)
@@ -241,8 +245,9 @@ static int recallfs_refresh_one(const struct path *path)
  * the object @dentry's record names (consumes the reference); -ESTALE if not.
  * A handle reaches the lower inode without the revalidation a lookup brings:
  * for a setuid or setgid file, whose owner and mode make exec's credentials,
- * the lower is asked for them first, unless the decode just did (@fetched,
- * as recallfs_decode_handle() sets it).
+ * the lower is asked for them first, even after a decode that made the
+ * inode: another task's answer may have made it instead, however old.
+ * @fetched is as recallfs_decode_handle() sets it.
  */
 static int recallfs_bind_found(struct dentry *dentry, struct dentry *lower, u64 fetched)
 {
@@ -253,7 +258,7 @@ static int recallfs_bind_found(struct dentry *dentry, struct dentry *lower, u64 
 	bool outdated;
 	int err;
 
-	if (!fetched && S_ISREG(inode->i_mode) &&
+	if (S_ISREG(inode->i_mode) &&
 	    ((inode->i_mode | d_inode(lower)->i_mode) & (S_ISUID | S_ISGID))) {
 		err = recallfs_refresh_one(&lower_path);
 		if (err) {	/* the cached owner and mode may be stale: not on them */
@@ -266,9 +271,10 @@ static int recallfs_bind_found(struct dentry *dentry, struct dentry *lower, u64 
 		return -ESTALE;
 	}
 	outdated = !recallfs_record_holds(inode, d_inode(lower));
-	if (fetched)
+	/* Only the binding that won says how fresh the bound inode is. */
+	if (recallfs_set_lower(dentry, dget(lower)) == lower && fetched)
 		WRITE_ONCE(RECALLFS_I(inode)->lower_fetched, fetched);
-	recallfs_set_lower(dentry, lower);
+	dput(lower);
 	recallfs_count(RECALLFS_SB(dentry->d_sb), RECALLFS_HANDLE_BINDS);
 	if (outdated) {
 		parent = dget_parent(dentry);

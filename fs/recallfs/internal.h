@@ -80,6 +80,7 @@ struct recallfs_learning {
 struct recallfs_sb_info {
 	struct path lower_root;		/* pinned for the life of the mount */
 	const struct cred *mounter_cred;	/* opens shared lower files (file.c) */
+	unsigned long xattr_answers_seen;	/* xattr.c: bits the lower gave this mount */
 	struct workqueue_struct *release_wq;	/* closes them */
 	char *lowerdir;			/* the lowerdir= option as given */
 	char *name;			/* sysfs directory name: name= or a default */

@@ -12,7 +12,15 @@
  * does (user.* names need read access on NFSv4.2, trusted.* names need
  * CAP_SYS_ADMIN), so only an empty list seen by a caller who sees every
  * name, of an object everyone may read, is kept.
+ *
+ * Some of those answers say as much about the client as about the object
+ * (EOPNOTSUPP: the NFS version, its mount options, the kernel, the LSM), and
+ * a journal outlives all of them. So a kept answer is given only once the
+ * lower has given that answer to that question on this mount: the first
+ * object asked binds, the rest are answered from their entries.
  */
+#include <linux/bitops.h>
+#include <linux/build_bug.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/posix_acl_xattr.h>
@@ -38,12 +46,30 @@ static int recallfs_xattr_question(const char *name)
 	return -1;
 }
 
+/* The bit of sbi->xattr_answers_seen for @answer (non-zero) to @question. */
+static unsigned int recallfs_xattr_seen_bit(unsigned int question, u32 answer)
+{
+	BUILD_BUG_ON(RECALLFS_XATTR_QUESTIONS * 4 > BITS_PER_LONG);
+	return question * 4 + answer;
+}
+
+/* The index's answer to @question, if this mount's lower gave it before (else 0). */
+static u32 recallfs_xattr_kept_answer(struct dentry *dentry, unsigned int question)
+{
+	u32 answer = recallfs_indexed_xattr(dentry, question);
+
+	if (!answer || !test_bit(recallfs_xattr_seen_bit(question, answer),
+				 &RECALLFS_SB(dentry->d_sb)->xattr_answers_seen))
+		return 0;
+	return answer;
+}
+
 /* The index's answer to @question as an error (-ENODATA, -EOPNOTSUPP), or 0. */
 static int recallfs_xattr_kept(struct dentry *dentry, int question)
 {
 	if (question < 0)
 		return 0;
-	switch (recallfs_indexed_xattr(dentry, question)) {
+	switch (recallfs_xattr_kept_answer(dentry, question)) {
 	case RECALLFS_XATTR_NODATA:
 		return -ENODATA;
 	case RECALLFS_XATTR_UNSUPPORTED:
@@ -52,21 +78,26 @@ static int recallfs_xattr_kept(struct dentry *dentry, int question)
 	return 0;
 }
 
+/* Keep the lower's "none" (@answer) to @question for @dentry's object. */
+static void recallfs_xattr_keep(struct dentry *dentry, struct dentry *lower,
+				unsigned int question, u32 answer,
+				const struct recallfs_learning *learned)
+{
+	set_bit(recallfs_xattr_seen_bit(question, answer),
+		&RECALLFS_SB(dentry->d_sb)->xattr_answers_seen);
+	recallfs_record_xattr_absent(dentry, d_inode(lower), question, answer, learned);
+}
+
 /* Keep the lower's @err to @question if it says the object has none. */
 static void recallfs_xattr_learn(struct dentry *dentry, struct dentry *lower, int question,
 				 int err, const struct recallfs_learning *learned)
 {
-	u32 answer;
-
 	if (question < 0)
 		return;
 	if (err == -ENODATA)
-		answer = RECALLFS_XATTR_NODATA;
+		recallfs_xattr_keep(dentry, lower, question, RECALLFS_XATTR_NODATA, learned);
 	else if (err == -EOPNOTSUPP)
-		answer = RECALLFS_XATTR_UNSUPPORTED;
-	else
-		return;
-	recallfs_record_xattr_absent(dentry, d_inode(lower), question, answer, learned);
+		recallfs_xattr_keep(dentry, lower, question, RECALLFS_XATTR_UNSUPPORTED, learned);
 }
 
 static int recallfs_xattr_get(const struct xattr_handler *handler,
@@ -119,7 +150,7 @@ ssize_t recallfs_listxattr(struct dentry *dentry, char *list, size_t size)
 	struct dentry *lower;
 	ssize_t len;
 
-	if (recallfs_indexed_xattr(dentry, RECALLFS_XATTR_LIST) == RECALLFS_XATTR_NODATA)
+	if (recallfs_xattr_kept_answer(dentry, RECALLFS_XATTR_LIST) == RECALLFS_XATTR_NODATA)
 		return 0;
 	recallfs_learning_start(RECALLFS_SB(dentry->d_sb), &learning);
 	lower = recallfs_lower_bind(dentry);
@@ -127,8 +158,8 @@ ssize_t recallfs_listxattr(struct dentry *dentry, char *list, size_t size)
 		return PTR_ERR(lower);
 	len = vfs_listxattr(lower, list, size);
 	if (len == 0 && recallfs_empty_list_for_all(d_inode(dentry)))
-		recallfs_record_xattr_absent(dentry, d_inode(lower), RECALLFS_XATTR_LIST,
-					     RECALLFS_XATTR_NODATA, &learning);
+		recallfs_xattr_keep(dentry, lower, RECALLFS_XATTR_LIST, RECALLFS_XATTR_NODATA,
+				    &learning);
 	return len;
 }
 
