@@ -478,12 +478,6 @@ static int test_random_bytes(unsigned long iterations)
 }
 
 /*
- * Mutate a valid record's bytes and fix its CRC, so the field checks behind
- * the CRC are exercised. Whatever decodes must re-encode to the same bytes
- * (the encoding is canonical): a decoder can then never "see" a record other
- * than the one that was written.
- */
-/*
  * A positive entry's xattr answers, patched behind a valid CRC: the decoder
  * refuses what the encoder would (an answer 3, LIST answered EOPNOTSUPP, an
  * unknown question) and takes a valid one.
@@ -513,6 +507,12 @@ static int test_bad_xattr_answers(void)
 	return 1;
 }
 
+/*
+ * Mutate a valid record's bytes and fix its CRC, so the field checks behind
+ * the CRC are exercised. Whatever decodes must re-encode to the same bytes
+ * (the encoding is canonical): a decoder can then never "see" a record other
+ * than the one that was written.
+ */
 static int test_crc_fixed_mutations(unsigned long iterations)
 {
 	unsigned char buf[RECALLFS_JOURNAL_RECORD_MAX], again[RECALLFS_JOURNAL_RECORD_MAX];
