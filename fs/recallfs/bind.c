@@ -133,16 +133,15 @@ void recallfs_encode_handle(struct dentry *lower, struct recallfs_record *rec, u
 	rec->fh = buf;
 }
 
-/* Whether @sb has an inode numbered @ino in the inode cache (with @which: that one). */
-static bool recallfs_inode_cached(struct super_block *sb, unsigned long ino,
-				  const struct inode *which)
+/* The inode numbered @ino in @sb's inode cache, or NULL: to compare, not to use. */
+static const struct inode *recallfs_cached_inode(struct super_block *sb, unsigned long ino)
 {
-	struct inode *found;
+	const struct inode *found;
 
 	rcu_read_lock();
 	found = find_inode_by_ino_rcu(sb, ino);
 	rcu_read_unlock();
-	return which ? found == which : found != NULL;
+	return found;
 }
 
 /*
@@ -176,7 +175,7 @@ static struct dentry *recallfs_decode_handle(struct recallfs_sb_info *sbi, u32 t
 	*fetched = 0;
 	if (!eops || !eops->fh_to_dentry || !len || len % 4)
 		return ERR_PTR(-EOPNOTSUPP);
-	was_cached = recallfs_inode_cached(lower_sb, ino, NULL);
+	was_cached = recallfs_cached_inode(lower_sb, ino) != NULL;
 	lower = eops->fh_to_dentry(lower_sb, (struct fid *)bytes, len / 4, type);
 	if (!lower)
 		return ERR_PTR(-ESTALE);
@@ -187,7 +186,7 @@ static struct dentry *recallfs_decode_handle(struct recallfs_sb_info *sbi, u32 t
 		return ERR_PTR(-ESTALE);
 	}
 	if (!was_cached && d_inode(lower)->i_ino == ino &&
-	    recallfs_inode_cached(lower_sb, ino, d_inode(lower)))
+	    recallfs_cached_inode(lower_sb, ino) == d_inode(lower))
 		*fetched = asked;
 	return lower;
 }
@@ -383,16 +382,6 @@ struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir, struct dent
 			recallfs_bind_found(dentry, lower, fetched);
 	}
 	return recallfs_lower_bind(dentry);
-}
-
-/*
- * When (ktime_get_ns()) the lower filesystem made @inode's lower inode from
- * a fresh answer, as binding it through its handle found; 0 if not known.
- * Its attributes are at least that fresh.
- */
-u64 recallfs_lower_fetched(struct inode *inode)
-{
-	return READ_ONCE(RECALLFS_I(inode)->lower_fetched);
 }
 
 /*

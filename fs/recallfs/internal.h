@@ -261,8 +261,13 @@ struct recallfs_inode {
 	struct inode *lower;		/* referenced, set once; NULL until bound */
 	struct recallfs_dir *dir;	/* directories: index directory, referenced */
 	struct recallfs_handle *handle;	/* from the index, set once; or NULL */
+	/*
+	 * When (ktime_get_ns()) binding through the handle found the lower
+	 * filesystem made the lower inode from a fresh answer, or 0: its
+	 * attributes are at least that fresh. Set once; READ_ONCE.
+	 */
+	u64 lower_fetched;
 	bool handle_failed;		/* it did not lead to the recorded object */
-	u64 lower_fetched;		/* a decode made the lower inode then (ns), or 0 */
 	bool has_cached_attr;
 	bool uncacheable;		/* directories: never recorded (mode, ACL) */
 	u8 acl_state;			/* enum recallfs_acl_state; READ_ONCE/WRITE_ONCE */
@@ -353,7 +358,6 @@ void recallfs_forget_dir_inode(struct recallfs_sb_info *sbi, struct inode *dir_i
 void recallfs_encode_handle(struct dentry *lower, struct recallfs_record *rec, u32 *buf);
 struct dentry *recallfs_lower_bind(struct dentry *dentry);
 struct dentry *recallfs_bind_dir_by_handle(struct recallfs_dir *dir, struct dentry *dentry);
-u64 recallfs_lower_fetched(struct inode *inode);
 struct inode *recallfs_bind_inode(struct inode *inode, bool may_block);
 int recallfs_lower_path(struct dentry *dentry, struct path *path);
 void recallfs_refresh_lower_dir(struct recallfs_sb_info *sbi, const char *path, u32 len,

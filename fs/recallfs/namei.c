@@ -138,7 +138,7 @@ static bool recallfs_dir_verify(struct recallfs_sb_info *sbi, struct recallfs_di
 	if (IS_ERR(lower))
 		return false;
 	now_ns = ktime_get_ns();
-	fetched = recallfs_lower_fetched(d_inode(dentry));
+	fetched = READ_ONCE(RECALLFS_I(d_inode(dentry))->lower_fetched);
 	if (fetched && now_ns - fetched < interval) {
 		sync = AT_STATX_DONT_SYNC;
 		checked = fetched;

@@ -267,12 +267,13 @@ TEST_F(trust, acl_refuses_user_on_searchable_dir)
 
 /*
  * ls -l of newer coreutils asks each object for its list of xattr names,
- * and the index keeps an empty one. Over NFSv4.2 the list depends on who
- * asks (user.* names only for a caller who may read the object): root,
- * squashed, gets none of a 0600 file's names, its owner gets them. root
- * asking first must not make the owner's answer empty, after a remount
- * either. NFSv3 has no user.* xattrs (every list is empty): the control.
- * Over NFSv4 with ACLs every list also has system.nfs4_acl, for everyone.
+ * and the index keeps an empty one. Over NFSv4.2 the list may depend on who
+ * asks (user.* names only for a caller who may read the object): squashed
+ * root may be shown none of a 0600 file's names, its owner all of them.
+ * root asking first must not change what the owner is shown, after a
+ * remount either. NFSv3 has no user.* xattrs (every list is empty); over
+ * NFSv4 with ACLs every list has system.nfs4_acl, for everyone, and the
+ * test logs what root and the owner were shown.
  */
 static void list_probes(struct __test_metadata *_metadata, FIXTURE_DATA(trust) *self,
 			const char *when)

@@ -947,6 +947,17 @@ static int run_imports(const char *root, const char *rel, char *out, size_t size
 	return WIFEXITED(status) && !WEXITSTATUS(status) && !strcmp(out, "100 0.0 49.1\n") ? 0 : -1;
 }
 
+/* The imports under the recallfs mount (they must work), their RPCs into @d, logged as @what. */
+#define MEASURED_IMPORTS(d, what) do { \
+	struct rpcs _a, _b; \
+	char _out[4096]; \
+	START(_a); \
+	ASSERT_EQ(0, run_imports(self->mnt, rel, _out, sizeof(_out))) TH_LOG("%s: %s", what, _out); \
+	SNAP(_b); \
+	(d) = rpc_delta(&_a, &_b); \
+	log_run(self, what, &(d)); \
+} while (0)
+
 /*
  * The imports in verify mode after both remounts: each directory on the way
  * has its stamp checked once in the interval, by the GETATTR of binding it
@@ -958,16 +969,11 @@ static void imports_in_verify_mode(struct __test_metadata *_metadata,
 {
 	/* The PYTHONPATH directories, and the mount root, scratch and rel above them. */
 	const unsigned long long dirs = PY_DIRS + 3, files = PY_DIRS * PY_MODULES;
-	char out[4096];
-	struct rpcs a, b, d;
+	struct rpcs d;
 
 	remount_nfs(_metadata, self);
 	MOUNT_RECALLFS(true, ",revalidate=600");
-	START(a);
-	ASSERT_EQ(0, run_imports(self->mnt, rel, out, sizeof(out))) TH_LOG("verify: %s", out);
-	SNAP(b);
-	d = rpc_delta(&a, &b);
-	log_run(self, "the imports in verify mode after both remounts", &d);
+	MEASURED_IMPORTS(d, "the imports in verify mode after both remounts");
 	{
 		STATS(s);
 		long long checks = stat_of(&s, "revalidations");
@@ -983,11 +989,7 @@ static void imports_in_verify_mode(struct __test_metadata *_metadata,
 	EXPECT_EQ(0ULL, d.v[RPC_READDIR]);
 	EXPECT_EQ(0ULL, d.v[RPC_READDIRPLUS]);
 
-	START(a);
-	ASSERT_EQ(0, run_imports(self->mnt, rel, out, sizeof(out))) TH_LOG("verify again: %s", out);
-	SNAP(b);
-	d = rpc_delta(&a, &b);
-	log_run(self, "the same imports again in verify mode", &d);
+	MEASURED_IMPORTS(d, "the same imports again in verify mode");
 	EXPECT_EQ(0ULL, d.v[RPC_GETATTR]);
 	EXPECT_EQ(0ULL, d.v[RPC_LOOKUP]);
 	UMOUNT_RECALLFS();
@@ -996,7 +998,7 @@ static void imports_in_verify_mode(struct __test_metadata *_metadata,
 TEST_F(warm, python_imports_after_remount)
 {
 	char dir[PATH_MAX], rel[64], p[PATH_MAX], text[64], out[4096];
-	struct rpcs a, b, d;
+	struct rpcs d;
 	int err;
 
 	REQUIRE_READY();
@@ -1026,20 +1028,12 @@ TEST_F(warm, python_imports_after_remount)
 
 	remount_nfs(_metadata, self);
 	MOUNT_RECALLFS(true, ",immutable");
-	START(a);
-	ASSERT_EQ(0, run_imports(self->mnt, rel, out, sizeof(out))) TH_LOG("warm: %s", out);
-	SNAP(b);
-	d = rpc_delta(&a, &b);
-	log_run(self, "100 imports through 50 directories after both remounts", &d);
+	MEASURED_IMPORTS(d, "100 imports through 50 directories after both remounts");
 	NO_NAME_RPCS(d, "imports after remount");
 	EXPECT_GE((unsigned long long)PY_DIRS * PY_MODULES, d.v[RPC_GETATTR]);
 	EXPECT_GE((unsigned long long)PY_DIRS * PY_MODULES, d.v[RPC_OPEN]);
 
-	START(a);
-	ASSERT_EQ(0, run_imports(self->mnt, rel, out, sizeof(out))) TH_LOG("again: %s", out);
-	SNAP(b);
-	d = rpc_delta(&a, &b);
-	log_run(self, "the same imports again", &d);
+	MEASURED_IMPORTS(d, "the same imports again");
 	ZERO_RPCS(d, "imports run again");
 	UMOUNT_RECALLFS();
 	imports_in_verify_mode(_metadata, self, rel);
