@@ -196,9 +196,12 @@ build_selftests() { # build_selftests SUITE ROOT
 	local s=$1 root=$2 log=$logs/$1.selftests rc=0 w
 	rm -rf "$root$ksft_in"
 	cp -r "$(RECALLFS_CACHE=$cache "$here/kselftest-headers.sh")" "$root$ksft_in"
-	in_chroot "$root" make -C "$src_in/selftests/recallfs" KSFT_INC="$ksft_in" \
-		${time_scale:+TIME_SCALE=$time_scale} ${work_divisor:+WORK_DIVISOR=$work_divisor} \
-		>"$log" 2>&1 || rc=$?
+	# recallctl too, with the suite's compiler, for recallctl_test (no sanitizers in the guest).
+	{
+		in_chroot "$root" make -C "$src_in/selftests/recallfs" KSFT_INC="$ksft_in" \
+			${time_scale:+TIME_SCALE=$time_scale} ${work_divisor:+WORK_DIVISOR=$work_divisor} &&
+			in_chroot "$root" make -C "$src_in/tools" recallctl SANITIZE=
+	} >"$log" 2>&1 || rc=$?
 	w=$(grep -c 'warning:' "$log" || true)
 	if [ "$rc" = 0 ] && [ "$w" = 0 ]; then
 		result ok "$s" "selftests build"

@@ -194,7 +194,8 @@ bounded() { # bounded NAME MOUNTDIR NFSVERSION [VAR=VALUE...]: extra or overridi
 		cd "$tests_dir" &&
 			env RECALLFS_LOWER="$mnt/sw" RECALLFS_EXPORT="$export_dir/sw" \
 				RECALLFS_SQUASH_LOWER="${mnt}sq" RECALLFS_SQUASH_EXPORT="$squash_dir" \
-				RECALLFS_MODULE="$src/recallfs.ko" RECALLFS_NFS_VERSION="$v" "$@" \
+				RECALLFS_MODULE="$src/recallfs.ko" RECALLFS_NFS_VERSION="$v" \
+				RECALLCTL="$src/tools/recallctl" "$@" \
 				timeout -k 10 "$test_timeout" "./$t" </dev/null 2>&1
 		echo $? >$st
 	) | with_times | tee -a "$results" >&2 &
