@@ -408,15 +408,18 @@ static void rc_dir_state(const struct rc_dir *dir, struct recallfs_record *rec, 
 	rec->fh = dir->fh;
 }
 
-int rc_index_for_each(const struct rc_index *ix, int (*fn)(const struct recallfs_record *, void *),
-		      void *arg)
+int rc_index_for_each(const struct rc_index *ix, const char *under,
+		      int (*fn)(const struct recallfs_record *, void *), void *arg)
 {
+	size_t under_len = under ? strlen(under) : 0;
 	const struct rc_dir *dir;
 	const struct rc_entry *e;
 	struct recallfs_record rec;
 	int ret;
 
 	for (dir = ix->first; dir; dir = dir->next) {
+		if (!rc_in_tree(dir, under, under_len))
+			continue;
 		/* The complete mark follows the entries: a cut among them never replays as complete. */
 		rc_dir_state(dir, &rec, false);
 		ret = fn(&rec, arg);

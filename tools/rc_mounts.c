@@ -204,6 +204,25 @@ static int rc_relative(const char *root, const char *rest, char *rel, size_t siz
 	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
 }
 
+const struct rc_mount *rc_mount_at(const struct rc_mounts *m, const char *real, size_t *mp_len)
+{
+	const struct rc_mount *top = NULL;
+	size_t i, best = 0;
+
+	/* The last of equal mount points is the one on top. */
+	for (i = 0; i < m->n; i++) {
+		size_t len = strlen(m->v[i].mountpoint);
+
+		if (rc_path_under(real, m->v[i].mountpoint) && len >= best) {
+			top = &m->v[i];
+			best = len;
+		}
+	}
+	if (mp_len)
+		*mp_len = best;
+	return top;
+}
+
 const struct rc_mount *rc_mount_find(const struct rc_mounts *m, const char *arg,
 				     char *rel, size_t rel_size)
 {
@@ -211,7 +230,7 @@ const struct rc_mount *rc_mount_find(const struct rc_mounts *m, const char *arg,
 					    .is_recallfs = true };
 	const struct rc_mount *top = NULL;
 	char real[PATH_MAX];
-	size_t i, best = 0;
+	size_t best = 0;
 
 	if (!rel && !strchr(arg, '/') && rc_sysfs_name_exists(arg)) {
 		top = rc_mount_by_name(m, arg);
@@ -227,14 +246,7 @@ const struct rc_mount *rc_mount_find(const struct rc_mounts *m, const char *arg,
 			 arg, strerror(errno));
 		return NULL;
 	}
-	for (i = 0; i < m->n; i++) {
-		size_t len = strlen(m->v[i].mountpoint);
-
-		if (rc_path_under(real, m->v[i].mountpoint) && len >= best) {
-			top = &m->v[i];
-			best = len;
-		}
-	}
+	top = rc_mount_at(m, real, &best);
 	if (!top || !top->is_recallfs || !top->name) {
 		rc_error("%s: not under a recallfs mount (it is on %s, type %s)", arg,
 			 top ? top->mountpoint : "?", top ? top->fstype : "?");

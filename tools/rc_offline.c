@@ -452,7 +452,7 @@ static int rc_write_index(const struct rc_index *ix, const char *out,
 
 	if (rc_writer_start(&w, out, id))
 		return RC_EXIT_ERROR;
-	err = rc_index_for_each(ix, rc_writer_add, &w);
+	err = rc_index_for_each(ix, NULL, rc_writer_add, &w);
 	*records = w.records;
 	if (err) {
 		rc_writer_abort(&w);

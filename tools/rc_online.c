@@ -82,6 +82,9 @@ static const struct {
 	{ "replayed", false, "journal records applied at mount" },
 	{ "truncated", false, "bytes cut from a torn or corrupt journal tail" },
 	{ "errors", false, "journal I/O errors" },
+	{ "seeds", true, "seed journals loaded at mount" },
+	{ "seed_dirs", true, "directories the seeds name" },
+	{ "seed_listings", false, "directories listed ahead of lookups because a seed names them" },
 };
 
 static int rc_stat_kind(const char *key)

@@ -24,6 +24,8 @@ static const struct {
 	{ "dump", rc_cmd_dump, "dump JOURNAL [--json]" },
 	{ "verify", rc_cmd_verify, "verify JOURNAL" },
 	{ "merge", rc_cmd_merge, "merge A B -o OUT" },
+	{ "seed", rc_cmd_seed, "seed TREE -o SEED [--under DIR]" },
+	{ "export", rc_cmd_export, "export JOURNAL -o SEED [--under DIR]" },
 };
 
 #define RC_NCOMMANDS	(sizeof(rc_commands) / sizeof(rc_commands[0]))

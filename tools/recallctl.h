@@ -9,6 +9,7 @@
  *	rc_mounts.c	recallfs mounts (mountinfo), paths under them, sysfs files
  *	rc_online.c	status, stats, invalidate, mode, sync and compact of mounts
  *	rc_offline.c	dump, verify, compact and merge of journal files
+ *	rc_seed.c	seed journals: walked from a tree, or exported from a journal
  *	rc_output.c	escaping of names for text and JSON output
  */
 #ifndef _RECALLCTL_H
@@ -108,10 +109,12 @@ int rc_index_apply(const struct recallfs_record *rec, size_t offset, void *index
 /*
  * Call @fn with the live records, directory by directory in the order they
  * were first recorded, as the module's compaction writes them: the state
- * without its complete mark, the entries, then the state with it.
+ * without its complete mark, the entries, then the state with it. With
+ * @under (a relative path, "" or NULL for all), only directories at or
+ * below it.
  */
-int rc_index_for_each(const struct rc_index *ix, int (*fn)(const struct recallfs_record *, void *),
-		      void *arg);
+int rc_index_for_each(const struct rc_index *ix, const char *under,
+		      int (*fn)(const struct recallfs_record *, void *), void *arg);
 size_t rc_index_dirs(const struct rc_index *ix);
 size_t rc_index_entries(const struct rc_index *ix);
 
@@ -148,6 +151,8 @@ void rc_mounts_free(struct rc_mounts *m);
  */
 const struct rc_mount *rc_mount_find(const struct rc_mounts *m, const char *arg,
 				     char *rel, size_t rel_size);
+/* The mount on top at real path @real (any type); *@mp_len: its mount point's length. */
+const struct rc_mount *rc_mount_at(const struct rc_mounts *m, const char *real, size_t *mp_len);
 /* The mount whose journal= is @path (compared as real paths), or NULL. */
 const struct rc_mount *rc_mount_of_journal(const struct rc_mounts *m, const char *path);
 
@@ -166,6 +171,8 @@ int rc_cmd_compact(int argc, char **argv);	/* a mount, or a journal file offline
 int rc_cmd_dump(int argc, char **argv);
 int rc_cmd_verify(int argc, char **argv);
 int rc_cmd_merge(int argc, char **argv);
+int rc_cmd_seed(int argc, char **argv);		/* rc_seed.c */
+int rc_cmd_export(int argc, char **argv);
 int rc_offline_compact(const char *journal, const char *out);
 
 /* ---- rc_output.c ---- */

@@ -230,14 +230,15 @@ static int recallfs_iterate_all(struct file *dir, struct recallfs_listing_ctx *l
 }
 
 /*
- * Read the whole lower directory once, through a file of its own, so that a
- * complete listing can be recorded whatever the caller's buffer size. The
- * lower directory's stamp is sampled before and after: a listing that a
- * change may have cut is not recorded, nor one an invalidation raced.
+ * Read the whole lower directory @lower_path of @dentry once, through a file
+ * of its own opened with @cred, so that a complete listing can be recorded
+ * whatever the caller's buffer size. The lower directory's stamp is sampled
+ * before and after: a listing that a change may have cut is not recorded,
+ * nor one an invalidation raced. 0 once the directory was read.
  */
-static void recallfs_read_listing(struct file *file)
+int recallfs_learn_listing(struct dentry *dentry, const struct path *lower_path,
+			   const struct cred *cred)
 {
-	struct file *lower = file->private_data;
 	struct recallfs_listing_ctx lc = {
 		.ctx.actor = recallfs_listing_actor,
 		.listing.size = RECALLFS_LISTING_START,
@@ -245,20 +246,22 @@ static void recallfs_read_listing(struct file *file)
 	struct recallfs_learning learning;
 	struct recallfs_stamp before;
 	struct file *again;
+	int err;
 
-	recallfs_learning_start(RECALLFS_SB(file_inode(file)->i_sb), &learning);
-	if (recallfs_listing_stamp(file_dentry(file), &before))
-		return;
-	again = dentry_open(&lower->f_path, O_RDONLY | O_DIRECTORY, file->f_cred);
+	recallfs_learning_start(RECALLFS_SB(dentry->d_sb), &learning);
+	err = recallfs_listing_stamp(dentry, &before);
+	if (err)
+		return err;
+	again = dentry_open(lower_path, O_RDONLY | O_DIRECTORY, cred);
 	if (IS_ERR(again))
-		return;
+		return PTR_ERR(again);
 	lc.listing.buf = kvmalloc(lc.listing.size, GFP_KERNEL);
-	if (lc.listing.buf) {
-		if (!recallfs_iterate_all(again, &lc))
-			recallfs_record_listing(file_dentry(file), &lc.listing, &before, &learning);
-		kvfree(lc.listing.buf);
-	}
+	err = lc.listing.buf ? recallfs_iterate_all(again, &lc) : -ENOMEM;
+	if (!err)
+		recallfs_record_listing(dentry, &lc.listing, &before, &learning);
+	kvfree(lc.listing.buf);
 	fput(again);
+	return err;
 }
 
 static int recallfs_iterate_shared(struct file *file, struct dir_context *ctx)
@@ -267,7 +270,7 @@ static int recallfs_iterate_shared(struct file *file, struct dir_context *ctx)
 	int err;
 
 	if (ctx->pos == 0 && recallfs_listing_wanted(file_dentry(file)))
-		recallfs_read_listing(file);
+		recallfs_learn_listing(file_dentry(file), &lower->f_path, file->f_cred);
 
 	/* iterate_dir() starts at the lower file's position: keep it in step. */
 	lower->f_pos = ctx->pos;

@@ -56,6 +56,7 @@ enum recallfs_counter {
 	RECALLFS_JOURNAL_REPLAYED,	/* records applied at mount */
 	RECALLFS_JOURNAL_TRUNCATED,	/* bytes cut from a torn or corrupt tail */
 	RECALLFS_JOURNAL_ERRORS,	/* journal I/O errors (journaling stops at the first) */
+	RECALLFS_SEED_LISTINGS,		/* directories listed ahead of lookups: a seed names them */
 	RECALLFS_NR_COUNTERS
 };
 
@@ -66,6 +67,8 @@ struct recallfs_counters {
 struct recallfs_index;		/* index.c */
 struct recallfs_journal;	/* journal.c */
 struct recallfs_listing;	/* dir.c */
+struct recallfs_seeds;		/* seed.c */
+struct recallfs_journal_identity;	/* include/recallfs_journal.h */
 struct recallfs_release;	/* file.c */
 
 /*
@@ -76,6 +79,9 @@ struct recallfs_learning {
 	unsigned long invalidations;	/* the index's count when it started */
 };
 
+/* The most seed= options one mount takes. */
+#define RECALLFS_SEEDS_MAX	16
+
 /* Per superblock. */
 struct recallfs_sb_info {
 	struct path lower_root;		/* pinned for the life of the mount */
@@ -85,6 +91,9 @@ struct recallfs_sb_info {
 	char *lowerdir;			/* the lowerdir= option as given */
 	char *name;			/* sysfs directory name: name= or a default */
 	char *journal_path;		/* journal= or NULL (memory only) */
+	char **seed_paths;		/* seed= options as given, nr_seed_paths of them */
+	unsigned int nr_seed_paths;
+	struct recallfs_seeds *seeds;	/* the directories they name; NULL without seed= */
 	int mode;			/* enum recallfs_mode; READ_ONCE/WRITE_ONCE */
 	/* The next four change on remount (params.c): READ_ONCE where used. */
 	unsigned int revalidate_secs;	/* verify mode: stamp check interval */
@@ -270,6 +279,7 @@ struct recallfs_inode {
 	bool handle_failed;		/* it did not lead to the recorded object */
 	bool has_cached_attr;
 	bool uncacheable;		/* directories: never recorded (mode, ACL) */
+	bool seed_tried;		/* directories: a seed's listing was looked for */
 	u8 acl_state;			/* enum recallfs_acl_state; READ_ONCE/WRITE_ONCE */
 	struct recallfs_attr cached_attr;
 	/*
@@ -371,6 +381,8 @@ bool recallfs_trust_shared_data(struct inode *inode);
 
 /* namei.c */
 extern const struct inode_operations recallfs_dir_iops;
+/* @dentry's path from the mount root, without a leading '/', in @buf (PATH_MAX). */
+const char *recallfs_dir_path(struct dentry *dentry, char *buf, u32 *len);
 void recallfs_record_mode_only(struct dentry *dentry, struct inode *lower,
 			       const struct recallfs_learning *learned);
 void recallfs_record_xattr_absent(struct dentry *dentry, struct inode *lower,
@@ -416,6 +428,16 @@ struct recallfs_listing {
 
 /* dir.c */
 extern const struct file_operations recallfs_dir_fops;
+int recallfs_learn_listing(struct dentry *dentry, const struct path *lower_path,
+			   const struct cred *cred);
+
+/* seed.c: seed journals (seed=), which name directories to list ahead of lookups */
+int recallfs_seeds_load(struct recallfs_sb_info *sbi);
+void recallfs_seeds_free(struct recallfs_sb_info *sbi);
+void recallfs_seeds_usage(const struct recallfs_sb_info *sbi, unsigned int *loaded,
+			  unsigned long *dirs);
+bool recallfs_seeded(const struct recallfs_sb_info *sbi, const char *path, u32 len);
+bool recallfs_seed_listing(struct dentry *parent);
 
 /* file.c: also the open, seek and fsync of directories */
 extern const struct file_operations recallfs_file_fops;
@@ -541,6 +563,19 @@ int recallfs_journal_compact(struct recallfs_sb_info *sbi);
 void recallfs_journal_close(struct recallfs_sb_info *sbi);
 /* Journal file size in bytes, 0 without a journal. */
 u64 recallfs_journal_bytes(struct recallfs_sb_info *sbi);
+/* The identity of the lower tree, as a journal header holds it (see journal.c). */
+void recallfs_lower_identity(struct recallfs_sb_info *sbi, struct recallfs_journal_identity *id,
+			     u32 *fh, char *buf);
+/* The buffer recallfs_read_records() reads through (a record fits in it). */
+#define RECALLFS_REPLAY_CHUNK	(64 * 1024)
+/*
+ * Decode the records of @file in [@pos, @size) through @buf, calling @fn for
+ * each one that decodes. 0 (or a read error); *@good_end is the end of the
+ * last good record, *@why what stopped the decoding before @size, or NULL.
+ */
+int recallfs_read_records(struct file *file, char *buf, loff_t pos, loff_t size,
+			  int (*fn)(const struct recallfs_record *rec, void *arg), void *arg,
+			  loff_t *good_end, const char **why);
 
 /* sysfs.c: /sys/fs/recallfs */
 int recallfs_sysfs_init(void);

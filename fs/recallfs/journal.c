@@ -49,7 +49,6 @@
 /* Each of the two pending buffers; a record is at most 16 KiB. */
 #define RECALLFS_PENDING_SIZE	(256 * 1024)
 /* Replay reads the file in chunks of this size (at least two records). */
-#define RECALLFS_REPLAY_CHUNK	(64 * 1024)
 /* Compact automatically once the file is this big and twice the live size. */
 #define RECALLFS_COMPACT_MIN	(1024 * 1024)
 
@@ -341,43 +340,52 @@ static struct file *recallfs_journal_open_file(struct recallfs_journal *j,
 }
 
 /*
- * Encode the header that identifies this mount's lower tree: its path, the
+ * What identifies this mount's lower tree in a journal header: its path, the
  * lower filesystem's type and, where the filesystem can give one, the lower
  * root's file handle (so a different export mounted at the same path is
- * told apart).
+ * told apart). @fh (RECALLFS_JOURNAL_FH_MAX bytes) and @buf (PATH_MAX) hold
+ * its parts.
  */
-static int recallfs_journal_make_header(struct recallfs_journal *j)
+void recallfs_lower_identity(struct recallfs_sb_info *sbi, struct recallfs_journal_identity *id,
+			     u32 *fh, char *buf)
 {
-	struct recallfs_sb_info *sbi = j->sbi;
 	struct dentry *root = sbi->lower_root.dentry;
 	struct super_block *lower_sb = root->d_sb;
-	struct recallfs_journal_identity id = {};
+	char *dir;
+
+	memset(id, 0, sizeof(*id));
+	dir = d_path(&sbi->lower_root, buf, PATH_MAX);
+	if (IS_ERR(dir))
+		dir = sbi->lowerdir;
+	id->lowerdir = dir;
+	id->lowerdir_len = min_t(size_t, strlen(dir), RECALLFS_JOURNAL_PATH_MAX);
+	id->fstype = lower_sb->s_type->name;
+	id->fstype_len = min_t(size_t, strlen(id->fstype), RECALLFS_JOURNAL_FSTYPE_MAX);
+	if (lower_sb->s_export_op && lower_sb->s_export_op->encode_fh) {
+		int words = RECALLFS_JOURNAL_FH_MAX / 4;
+		int type = exportfs_encode_fh(root, (struct fid *)fh, &words, 0);
+
+		if (type > 0 && type != FILEID_INVALID && words > 0 &&
+		    words <= RECALLFS_JOURNAL_FH_MAX / 4) {
+			id->fh = (const u8 *)fh;
+			id->fh_len = words * 4;
+			id->fh_type = type;
+		}
+	}
+	id->created = ktime_get_real_seconds();
+}
+
+static int recallfs_journal_make_header(struct recallfs_journal *j)
+{
+	struct recallfs_journal_identity id;
 	u32 fh[RECALLFS_JOURNAL_FH_MAX / 4];
-	char *buf, *dir;
+	char *buf;
 	int err = 0;
 
 	buf = __getname();
 	if (!buf)
 		return -ENOMEM;
-	dir = d_path(&sbi->lower_root, buf, PATH_MAX);
-	if (IS_ERR(dir))
-		dir = sbi->lowerdir;
-	id.lowerdir = dir;
-	id.lowerdir_len = min_t(size_t, strlen(dir), RECALLFS_JOURNAL_PATH_MAX);
-	id.fstype = lower_sb->s_type->name;
-	id.fstype_len = min_t(size_t, strlen(id.fstype), RECALLFS_JOURNAL_FSTYPE_MAX);
-	if (lower_sb->s_export_op && lower_sb->s_export_op->encode_fh) {
-		int words = ARRAY_SIZE(fh);
-		int type = exportfs_encode_fh(root, (struct fid *)fh, &words, 0);
-
-		if (type > 0 && type != FILEID_INVALID && words > 0 &&
-		    words <= (int)ARRAY_SIZE(fh)) {
-			id.fh = (const u8 *)fh;
-			id.fh_len = words * 4;
-			id.fh_type = type;
-		}
-	}
-	id.created = ktime_get_real_seconds();
+	recallfs_lower_identity(j->sbi, &id, fh, buf);
 
 	j->header_len = recallfs_header_size(&id);
 	j->header = kmalloc(j->header_len, GFP_KERNEL);
@@ -446,55 +454,79 @@ static int recallfs_journal_set_aside(struct recallfs_journal *j, struct fs_cont
 	return recallfs_journal_start_fresh(j);
 }
 
-/* Decode and apply every record in [pos, size); cut what does not decode. */
-static int recallfs_journal_replay_records(struct recallfs_journal *j, char *buf, loff_t pos,
-					   loff_t size)
+int recallfs_read_records(struct file *file, char *buf, loff_t pos, loff_t size,
+			  int (*fn)(const struct recallfs_record *rec, void *arg), void *arg,
+			  loff_t *good_end, const char **why)
 {
-	struct recallfs_sb_info *sbi = j->sbi;
 	u32 filled = 0, off = 0;
 	loff_t good = pos;		/* the end of the last good record */
-	const char *why = NULL;
 
-	while (!why) {
+	*why = NULL;
+	while (!*why && good < size) {
 		struct recallfs_record rec;
 		u32 len = 0;
 		int ret;
 
 		ret = recallfs_record_decode(buf + off, filled - off, &rec, &len);
 		if (ret == RECALLFS_DECODE_OK || ret == RECALLFS_DECODE_SKIP) {
-			if (ret == RECALLFS_DECODE_OK && !recallfs_index_apply(sbi, &rec))
-				recallfs_count(sbi, RECALLFS_JOURNAL_REPLAYED);
+			if (ret == RECALLFS_DECODE_OK)
+				fn(&rec, arg);
 			off += len;
 			good += len;
 			continue;
 		}
 		if (ret != RECALLFS_DECODE_SHORT) {
-			why = ret == RECALLFS_DECODE_UNSUPPORTED ? "a record of a newer format" :
-								   "a corrupt record";
+			*why = ret == RECALLFS_DECODE_UNSUPPORTED ? "a record of a newer format" :
+								    "a corrupt record";
 			break;
 		}
 		/* Need more bytes: keep the partial record, read behind it. */
 		if (good + (filled - off) >= size) {
-			why = "a torn record";
+			*why = "a torn record";
 			break;
 		}
 		memmove(buf, buf + off, filled - off);
 		filled -= off;
 		off = 0;
-		ret = recallfs_read_full(j->file, buf + filled,
+		ret = recallfs_read_full(file, buf + filled,
 					 min_t(loff_t, RECALLFS_REPLAY_CHUNK - filled,
 					       size - good - filled),
 					 good + filled);
 		if (ret < 0)
 			return ret;
 		if (!ret) {
-			why = "a torn record";
+			*why = "a torn record";
 			break;
 		}
 		filled += ret;
 		cond_resched();
 	}
+	*good_end = good;
+	return 0;
+}
 
+static int recallfs_journal_apply(const struct recallfs_record *rec, void *arg)
+{
+	struct recallfs_sb_info *sbi = arg;
+
+	if (!recallfs_index_apply(sbi, rec))
+		recallfs_count(sbi, RECALLFS_JOURNAL_REPLAYED);
+	return 0;
+}
+
+/* Decode and apply every record in [pos, size); cut what does not decode. */
+static int recallfs_journal_replay_records(struct recallfs_journal *j, char *buf, loff_t pos,
+					   loff_t size)
+{
+	struct recallfs_sb_info *sbi = j->sbi;
+	const char *why;
+	loff_t good;
+	int ret;
+
+	ret = recallfs_read_records(j->file, buf, pos, size, recallfs_journal_apply, sbi,
+				    &good, &why);
+	if (ret)
+		return ret;
 	j->end = good;
 	if (good == size)
 		return 0;

@@ -18,7 +18,7 @@
 #define RECALLFS_NOT_INDEXED	ERR_PTR(-ENODATA)
 
 /* Path of directory @dentry from the mount root ("" for the root), in @buf. */
-static const char *recallfs_dir_path(struct dentry *dentry, char *buf, u32 *len)
+const char *recallfs_dir_path(struct dentry *dentry, char *buf, u32 *len)
 {
 	char *path = dentry_path_raw(dentry, buf, PATH_MAX);
 
@@ -744,6 +744,9 @@ static struct dentry *recallfs_lookup(struct inode *dir, struct dentry *dentry,
 	dentry->d_time = 0;	/* not answered by the index, unless it answers now */
 	if (recallfs_mode(sbi) != RECALLFS_MODE_OFF) {
 		res = recallfs_lookup_indexed(sbi, parent, dentry);
+		/* A directory a seed names: its listing first, then the index answers. */
+		if (res == RECALLFS_NOT_INDEXED && recallfs_seed_listing(parent))
+			res = recallfs_lookup_indexed(sbi, parent, dentry);
 		if (res != RECALLFS_NOT_INDEXED)
 			return res;
 	}

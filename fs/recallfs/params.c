@@ -16,6 +16,8 @@ struct recallfs_fs_context {
 	char *lowerdir;
 	char *journal;
 	char *name;
+	char *seeds[RECALLFS_SEEDS_MAX];
+	unsigned int nr_seeds;
 	bool immutable;
 	unsigned int revalidate_secs;
 	unsigned int commit_secs;
@@ -38,6 +40,7 @@ enum recallfs_param {
 	Opt_lowerdir,
 	Opt_journal,
 	Opt_name,
+	Opt_seed,
 	Opt_immutable,
 	Opt_revalidate,
 	Opt_commit,
@@ -49,6 +52,7 @@ const struct fs_parameter_spec recallfs_param_specs[] = {
 	fsparam_string("lowerdir", Opt_lowerdir),
 	fsparam_string("journal", Opt_journal),
 	fsparam_string("name", Opt_name),
+	fsparam_string("seed", Opt_seed),
 	fsparam_flag("immutable", Opt_immutable),
 	fsparam_u32("revalidate", Opt_revalidate),
 	fsparam_u32("commit", Opt_commit),
@@ -104,6 +108,12 @@ static int recallfs_parse_param(struct fs_context *fc, struct fs_parameter *para
 	case Opt_name:
 		recallfs_take_string(&ctx->name, param);
 		return recallfs_check_name(fc, ctx->name);
+	case Opt_seed:
+		if (ctx->nr_seeds == RECALLFS_SEEDS_MAX)
+			return invalfc(fc, "seed=%s: at most %d seeds per mount", param->string,
+				       RECALLFS_SEEDS_MAX);
+		recallfs_take_string(&ctx->seeds[ctx->nr_seeds++], param);
+		return 0;
 	case Opt_immutable:
 		ctx->immutable = true;
 		return 0;
@@ -162,6 +172,19 @@ static int recallfs_resolve_lowerdir(struct fs_context *fc, const char *name,
 	return err;
 }
 
+/* The seed= paths move into the superblock's info. */
+static int recallfs_take_seeds(struct recallfs_sb_info *sbi, struct recallfs_fs_context *ctx)
+{
+	if (!ctx->nr_seeds)
+		return 0;
+	sbi->seed_paths = kmemdup(ctx->seeds, ctx->nr_seeds * sizeof(char *), GFP_KERNEL);
+	if (!sbi->seed_paths)
+		return -ENOMEM;
+	sbi->nr_seed_paths = ctx->nr_seeds;
+	ctx->nr_seeds = 0;
+	return 0;
+}
+
 /* Move the parsed options into the new superblock's info. */
 static void recallfs_apply_options(struct recallfs_sb_info *sbi, struct recallfs_fs_context *ctx)
 {
@@ -200,6 +223,12 @@ static int recallfs_get_tree(struct fs_context *fc)
 		kfree(sbi);
 		return err;
 	}
+	err = recallfs_take_seeds(sbi, ctx);
+	if (err) {
+		path_put(&sbi->lower_root);
+		kfree(sbi);
+		return err;
+	}
 	recallfs_apply_options(sbi, ctx);
 
 	/* sget_fc() hands it to the superblock; until then fc owns it. */
@@ -210,6 +239,22 @@ static int recallfs_get_tree(struct fs_context *fc)
 static bool recallfs_string_changed(const char *given, const char *mounted)
 {
 	return given && (!mounted || strcmp(given, mounted) != 0);
+}
+
+/* A remount that names seeds must name the mount's, in order (as /proc/mounts shows them). */
+static bool recallfs_seeds_changed(const struct recallfs_fs_context *ctx,
+				   const struct recallfs_sb_info *sbi)
+{
+	unsigned int i;
+
+	if (!ctx->nr_seeds)
+		return false;
+	if (ctx->nr_seeds != sbi->nr_seed_paths)
+		return true;
+	for (i = 0; i < ctx->nr_seeds; i++)
+		if (strcmp(ctx->seeds[i], sbi->seed_paths[i]))
+			return true;
+	return false;
 }
 
 /*
@@ -263,6 +308,8 @@ static int recallfs_reconfigure(struct fs_context *fc)
 		return invalfc(fc, "journal= cannot be changed by a remount");
 	if (recallfs_string_changed(ctx->name, sbi->name))
 		return invalfc(fc, "name= cannot be changed by a remount");
+	if (recallfs_seeds_changed(ctx, sbi))
+		return invalfc(fc, "seed= cannot be changed by a remount");
 	err = recallfs_remount_limits(fc, sbi, &max, &min, &min_given);
 	if (err)
 		return err;
@@ -292,6 +339,8 @@ static void recallfs_free_fc(struct fs_context *fc)
 		kfree(ctx->lowerdir);
 		kfree(ctx->journal);
 		kfree(ctx->name);
+		while (ctx->nr_seeds)
+			kfree(ctx->seeds[--ctx->nr_seeds]);
 		kfree(ctx);
 	}
 }

@@ -27,6 +27,10 @@ void recallfs_free_sb_info(struct recallfs_sb_info *sbi)
 	kfree(sbi->lowerdir);
 	kfree(sbi->journal_path);
 	kfree(sbi->name);
+	recallfs_seeds_free(sbi);
+	while (sbi->nr_seed_paths)
+		kfree(sbi->seed_paths[--sbi->nr_seed_paths]);
+	kfree(sbi->seed_paths);
 	kfree(sbi);
 }
 
@@ -52,11 +56,14 @@ static int recallfs_statfs(struct dentry *dentry, struct kstatfs *buf)
 static int recallfs_show_options(struct seq_file *m, struct dentry *root)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(root->d_sb);
+	unsigned int i;
 
 	seq_show_option(m, "lowerdir", sbi->lowerdir);
 	if (sbi->journal_path)
 		seq_show_option(m, "journal", sbi->journal_path);
 	seq_show_option(m, "name", sbi->name);
+	for (i = 0; i < sbi->nr_seed_paths; i++)
+		seq_show_option(m, "seed", sbi->seed_paths[i]);
 	/* The mode as mounted may have been changed through sysfs since. */
 	if (recallfs_mode(sbi) == RECALLFS_MODE_IMMUTABLE)
 		seq_puts(m, ",immutable");
@@ -114,6 +121,9 @@ static int recallfs_setup_cache(struct super_block *sb, struct fs_context *fc)
 			return -ENOMEM;
 	}
 	err = recallfs_index_create(sbi);
+	if (err)
+		return err;
+	err = recallfs_seeds_load(sbi);
 	if (err)
 		return err;
 	if (sbi->journal_path) {

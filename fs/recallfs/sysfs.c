@@ -180,6 +180,10 @@ static const struct recallfs_stat_counter recallfs_journal_stats[] = {
 	{ "errors",		RECALLFS_JOURNAL_ERRORS },
 };
 
+static const struct recallfs_stat_counter recallfs_seed_stats[] = {
+	{ "seed_listings",	RECALLFS_SEED_LISTINGS },
+};
+
 static int recallfs_emit_counters(struct recallfs_sb_info *sbi, char *buf, int len,
 				  const struct recallfs_stat_counter *stats, size_t n)
 {
@@ -195,6 +199,8 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr, cha
 {
 	struct recallfs_sb_info *sbi = kobj_to_sbi(kobj);
 	struct recallfs_index_usage usage = {};
+	unsigned long seed_dirs;
+	unsigned int seeds;
 	int len;
 
 	recallfs_index_usage(sbi, &usage);
@@ -206,8 +212,13 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr, cha
 	len += sysfs_emit_at(buf, len, "entry_bytes %lu\n",
 			     usage.entries ? usage.entry_memory_bytes / usage.entries : 0);
 	len += sysfs_emit_at(buf, len, "journal_bytes %llu\n", recallfs_journal_bytes(sbi));
-	return recallfs_emit_counters(sbi, buf, len, recallfs_journal_stats,
-				      ARRAY_SIZE(recallfs_journal_stats));
+	len = recallfs_emit_counters(sbi, buf, len, recallfs_journal_stats,
+				     ARRAY_SIZE(recallfs_journal_stats));
+	recallfs_seeds_usage(sbi, &seeds, &seed_dirs);
+	len += sysfs_emit_at(buf, len, "seeds %u\n", seeds);
+	len += sysfs_emit_at(buf, len, "seed_dirs %lu\n", seed_dirs);
+	return recallfs_emit_counters(sbi, buf, len, recallfs_seed_stats,
+				      ARRAY_SIZE(recallfs_seed_stats));
 }
 
 static ssize_t recallfs_invalidate_store(struct kobject *kobj, const char *buf,

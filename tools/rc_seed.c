@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0-only OR MIT
+/*
+ * recallctl: seed journals, for seed= mounts. `seed` walks a published tree
+ * and writes every directory's complete listing (names with their
+ * attributes and symlink targets); `export` takes what a node learned
+ * (journal records, its missing names included) for the directories under
+ * one path.
+ *
+ * The module takes only the directories a seed names from it (and lists
+ * each on its first lookup there): a seed is written by publishers, and
+ * nothing in it is trusted. No file handles are written, since a mount would
+ * not use them: a forged handle reaches any object of the lower filesystem.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "recallctl.h"
+
+/* A relative directory path for sysfs and records: no leading or trailing '/', no "." or "..". */
+static int rc_clean_under(const char *under, char *out, size_t size)
+{
+	const char *p = under;
+	size_t n = 0;
+
+	while (*p == '/')
+		p++;
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if (!len || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return EINVAL;
+		if (n + len + 2 > size)
+			return ENAMETOOLONG;
+		if (n)
+			out[n++] = '/';
+		memcpy(out + n, p, len);
+		n += len;
+		p += len;
+		while (*p == '/')
+			p++;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* ---- seed: walking a tree ---- */
+
+struct rc_walk {
+	int root_fd;
+	dev_t dev;			/* the tree's filesystem: mounts below it are not walked */
+	struct rc_writer *w;
+	char **stack;			/* directories still to list, relative to the root */
+	size_t depth, cap;
+	size_t dirs, entries, skipped;
+	bool progress;
+};
+
+/* Queue directory @dir/@name (@name NULL: @dir itself) to be listed. */
+static int rc_walk_push(struct rc_walk *walk, const char *dir, const char *name)
+{
+	char *path;
+	int n;
+
+	if (walk->depth == walk->cap) {
+		char **s = realloc(walk->stack, (walk->cap = walk->cap ? 2 * walk->cap : 64) *
+				   sizeof(*s));
+
+		if (!s)
+			return ENOMEM;
+		walk->stack = s;
+	}
+	if (name)
+		n = asprintf(&path, "%s%s%s", dir, *dir ? "/" : "", name);
+	else
+		n = asprintf(&path, "%s", dir);
+	if (n < 0)
+		return ENOMEM;
+	walk->stack[walk->depth++] = path;
+	return 0;
+}
+
+static void rc_attr_from_stat(struct recallfs_attr *a, const struct stat *st)
+{
+	a->ino = st->st_ino;
+	a->size = (__u64)st->st_size;
+	a->blocks = (__u64)st->st_blocks;
+	a->atime_sec = st->st_atim.tv_sec;
+	a->atime_nsec = (__u32)st->st_atim.tv_nsec;
+	a->mtime_sec = st->st_mtim.tv_sec;
+	a->mtime_nsec = (__u32)st->st_mtim.tv_nsec;
+	a->ctime_sec = st->st_ctim.tv_sec;
+	a->ctime_nsec = (__u32)st->st_ctim.tv_nsec;
+	a->mode = st->st_mode;
+	a->uid = st->st_uid;
+	a->gid = st->st_gid;
+	a->nlink = (__u32)st->st_nlink;
+	/* The kernel's new_encode_dev() form, as the module records it. */
+	a->rdev = (major(st->st_rdev) << 8) | (minor(st->st_rdev) & 0xff) |
+		  ((minor(st->st_rdev) & ~0xffu) << 12);
+	a->blksize = (__u32)st->st_blksize;
+}
+
+static void rc_dir_record(struct recallfs_record *rec, const char *dir, const struct stat *st,
+			  bool complete)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->type = RECALLFS_REC_DIR;
+	rec->dir = dir;
+	rec->dir_len = (__u32)strlen(dir);
+	rec->stamp.ino = st->st_ino;
+	rec->stamp.mtime_sec = st->st_mtim.tv_sec;
+	rec->stamp.mtime_nsec = (__u32)st->st_mtim.tv_nsec;
+	rec->stamp.ctime_sec = st->st_ctim.tv_sec;
+	rec->stamp.ctime_nsec = (__u32)st->st_ctim.tv_nsec;
+	rec->flags = recallfs_dir_rec_flags(complete, complete, &rec->stamp);
+}
+
+/* One name of directory @dir (open as @dfd): its entry, and its own listing later if a directory. */
+static int rc_walk_name(struct rc_walk *walk, int dfd, const char *dir, const char *name)
+{
+	struct recallfs_record rec = { .type = RECALLFS_REC_ENTRY,
+		.flags = RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_IN_LISTING };
+	char link[RECALLFS_JOURNAL_LINK_MAX + 1];
+	struct stat st;
+	ssize_t n;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+		/* Gone since the listing (a tree being published meanwhile): not recorded. */
+		walk->skipped++;
+		return 0;
+	}
+	rec.dir = dir;
+	rec.dir_len = (__u32)strlen(dir);
+	rec.name = name;
+	rec.name_len = (__u32)strlen(name);
+	rc_attr_from_stat(&rec.attr, &st);
+	if (S_ISLNK(st.st_mode)) {
+		n = readlinkat(dfd, name, link, sizeof(link));
+		if (n > 0 && n <= RECALLFS_JOURNAL_LINK_MAX) {
+			rec.link = link;
+			rec.link_len = (__u32)n;
+		}
+	}
+	walk->entries++;
+	if (rc_writer_add(&rec, walk->w))
+		return walk->w->err;
+	if (S_ISDIR(st.st_mode) && st.st_dev == walk->dev &&
+	    strlen(dir) + rec.name_len + 1 < RECALLFS_JOURNAL_PATH_MAX)
+		return rc_walk_push(walk, dir, name);
+	return 0;
+}
+
+/* List directory @dir: its state, its names, its state again marked complete. */
+static int rc_walk_dir(struct rc_walk *walk, const char *dir)
+{
+	struct recallfs_record rec;
+	struct dirent *de;
+	struct stat st;
+	int dfd, err = 0;
+	DIR *d;
+
+	dfd = openat(walk->root_fd, *dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 || fstat(dfd, &st)) {
+		rc_warn("%s: %s: not seeded", *dir ? dir : ".", strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		walk->skipped++;
+		return 0;
+	}
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return errno;
+	}
+	rc_dir_record(&rec, dir, &st, false);
+	err = rc_writer_add(&rec, walk->w);
+	while (!err && (errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		err = rc_walk_name(walk, dirfd(d), dir, de->d_name);
+	}
+	if (!err && errno) {
+		rc_warn("%s: listing it failed: %s: not marked complete", *dir ? dir : ".",
+			strerror(errno));
+	} else if (!err) {
+		rc_dir_record(&rec, dir, &st, true);
+		err = rc_writer_add(&rec, walk->w);
+	}
+	closedir(d);
+	walk->dirs++;
+	if (walk->progress && walk->dirs % 1000 == 0)
+		fprintf(stderr, "\rseed: %zu directories, %zu entries", walk->dirs, walk->entries);
+	return err;
+}
+
+static int rc_walk_tree(struct rc_walk *walk, const char *start)
+{
+	int err = rc_walk_push(walk, start, NULL);
+
+	while (!err && walk->depth) {
+		char *dir = walk->stack[--walk->depth];
+
+		err = rc_walk_dir(walk, dir);
+		free(dir);
+	}
+	while (walk->depth)
+		free(walk->stack[--walk->depth]);
+	free(walk->stack);
+	if (walk->progress)
+		fprintf(stderr, "\r\033[K");
+	return err;
+}
+
+/* The type of the filesystem @path (a real path) is on, as the kernel names it (mountinfo's). */
+static int rc_fstype_of(const char *path, char *out, size_t size)
+{
+	const struct rc_mount *mnt;
+	struct rc_mounts m;
+
+	if (rc_mounts_read(&m))
+		return EIO;
+	mnt = rc_mount_at(&m, path, NULL);
+	if (mnt)
+		snprintf(out, size, "%s", mnt->fstype);
+	rc_mounts_free(&m);
+	return mnt ? 0 : ENOENT;
+}
+
+/* What a mount with lowerdir=@root would call its lower tree (recallfs_lower_identity()). */
+static int rc_identity_of(const char *root, struct recallfs_journal_identity *id, char *fstype,
+			  size_t fstype_size, unsigned char *fh)
+{
+	struct file_handle *h = (struct file_handle *)fh;
+	int mount_id;
+
+	memset(id, 0, sizeof(*id));
+	id->lowerdir = root;
+	id->lowerdir_len = (__u32)strlen(root);
+	if (rc_fstype_of(root, fstype, fstype_size))
+		return rc_error("%s: its filesystem type is not in /proc/self/mountinfo", root);
+	if (!strcmp(fstype, RECALLFS_FS_NAME))
+		return rc_error("%s: is on recallfs; seed the lower tree itself", root);
+	id->fstype = fstype;
+	id->fstype_len = (__u32)strlen(fstype);
+	h->handle_bytes = RECALLFS_JOURNAL_FH_MAX;
+	if (!name_to_handle_at(AT_FDCWD, root, h, &mount_id, 0)) {
+		id->fh = h->f_handle;
+		id->fh_len = h->handle_bytes;
+		id->fh_type = (__u32)h->handle_type;
+	} else if (errno != EOPNOTSUPP) {
+		return rc_error("%s: no file handle: %s", root, strerror(errno));
+	}
+	return 0;
+}
+
+int rc_cmd_seed(int argc, char **argv)
+{
+	unsigned char fh[sizeof(struct file_handle) + RECALLFS_JOURNAL_FH_MAX];
+	char root[PATH_MAX], under[RECALLFS_JOURNAL_PATH_MAX], fstype[64];
+	const char *tree = NULL, *out = NULL, *under_arg = "";
+	struct recallfs_journal_identity id;
+	struct rc_walk walk = { 0 };
+	struct rc_writer w;
+	struct stat st;
+	int i, err;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			out = argv[++i];
+		else if (!strcmp(argv[i], "--under") && i + 1 < argc)
+			under_arg = argv[++i];
+		else if (argv[i][0] == '-' || tree)
+			return rc_error("seed: unexpected argument '%s' (usage: seed TREE -o SEED [--under DIR])",
+					argv[i]);
+		else
+			tree = argv[i];
+	}
+	if (!tree || !out)
+		return rc_error("seed: usage: seed TREE -o SEED [--under DIR]");
+	if (rc_clean_under(under_arg, under, sizeof(under)))
+		return rc_error("seed: --under %s: not a relative path without '.' or '..'", under_arg);
+	if (!realpath(tree, root))
+		return rc_error("seed: %s: %s", tree, strerror(errno));
+	if (rc_identity_of(root, &id, fstype, sizeof(fstype), fh))
+		return RC_EXIT_ERROR;
+	walk.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (walk.root_fd < 0 || fstat(walk.root_fd, &st))
+		return rc_error("seed: %s: %s", root, strerror(errno));
+	walk.dev = st.st_dev;
+	walk.progress = isatty(STDERR_FILENO);
+	if (rc_writer_start(&w, out, &id)) {
+		close(walk.root_fd);
+		return RC_EXIT_ERROR;
+	}
+	walk.w = &w;
+	err = rc_walk_tree(&walk, under);
+	close(walk.root_fd);
+	if (err) {
+		rc_writer_abort(&w);
+		return rc_error("seed: %s: %s; no seed written", root, strerror(err));
+	}
+	if (rc_writer_finish(&w))
+		return RC_EXIT_ERROR;
+	printf("%s: %zu directories, %zu entries of %s%s%s", out, walk.dirs, walk.entries, root,
+	       *under ? "/" : "", under);
+	if (walk.skipped)
+		printf(" (%zu names gone or unreadable during the walk)", walk.skipped);
+	printf("\n");
+	return RC_EXIT_OK;
+}
+
+/* ---- export: a journal's records as a seed ---- */
+
+/* A seed keeps no handles, and "used again" means nothing to another node. */
+static int rc_export_record(const struct recallfs_record *rec, void *writer)
+{
+	struct recallfs_record copy = *rec;
+
+	copy.fh = NULL;
+	copy.fh_len = 0;
+	copy.fh_type = 0;
+	if (copy.type == RECALLFS_REC_ENTRY)
+		copy.flags &= ~RECALLFS_ENTRY_HOT;
+	return rc_writer_add(&copy, writer);
+}
+
+int rc_cmd_export(int argc, char **argv)
+{
+	char under[RECALLFS_JOURNAL_PATH_MAX];
+	const char *journal = NULL, *out = NULL, *under_arg = "";
+	struct rc_journal j;
+	struct rc_index *ix;
+	struct rc_scan scan;
+	struct rc_writer w;
+	size_t records = 0;
+	int i, ret = RC_EXIT_ERROR;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			out = argv[++i];
+		else if (!strcmp(argv[i], "--under") && i + 1 < argc)
+			under_arg = argv[++i];
+		else if (argv[i][0] == '-' || journal)
+			return rc_error("export: unexpected argument '%s' (usage: export JOURNAL -o SEED [--under DIR])",
+					argv[i]);
+		else
+			journal = argv[i];
+	}
+	if (!journal || !out)
+		return rc_error("export: usage: export JOURNAL -o SEED [--under DIR]");
+	if (rc_clean_under(under_arg, under, sizeof(under)))
+		return rc_error("export: --under %s: not a relative path without '.' or '..'",
+				under_arg);
+	if (rc_journal_open(&j, journal))
+		return RC_EXIT_ERROR;
+	ix = rc_index_new();
+	if (!j.header_size)
+		rc_error("%s: %s", journal, j.size ? rc_header_problem(j.header_status) : "empty");
+	else if (!ix || rc_journal_scan(&j, rc_index_apply, ix, &scan))
+		rc_error("out of memory");
+	else if (!rc_writer_start(&w, out, &j.id)) {
+		if (scan.stop != RC_STOP_END)
+			rc_warn("%s: records from offset %zu on do not decode; exported what came before",
+				journal, scan.good_end);
+		if (rc_index_for_each(ix, under, rc_export_record, &w)) {
+			rc_writer_abort(&w);
+		} else {
+			records = w.records;
+			if (!rc_writer_finish(&w))
+				ret = RC_EXIT_OK;
+		}
+	}
+	if (!ret)
+		printf("%s: %zu records under %s of %s\n", out, records, *under ? under : "/",
+		       journal);
+	rc_index_free(ix);
+	rc_journal_close(&j);
+	return ret;
+}
