@@ -21,9 +21,11 @@ struct inode *recallfs_alloc_inode(struct super_block *sb)
 	ri->dir = NULL;
 	ri->handle = NULL;
 	ri->handle_failed = false;
+	ri->lower_fetched = 0;
 	ri->shared = NULL;
 	ri->has_cached_attr = false;
 	ri->uncacheable = false;
+	ri->seed_tried = false;
 	ri->acl_state = RECALLFS_ACL_UNKNOWN;
 	return &ri->vfs_inode;
 }

@@ -31,6 +31,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -1159,6 +1161,274 @@ TEST_F(warm, server_outage_warm_workload_runs)
 	EXPECT_EQ(0, warm_workload(self->mnt, &fs));
 	UMOUNT_RECALLFS();
 	file_set_free(&fs);
+}
+
+/* ---- seeds: a fresh client warm from its first lookup ---- */
+
+/* recallctl (RECALLCTL) with NULL-terminated arguments; its output in @out. Exit status, or -1. */
+static int recallctl(char *out, size_t size, ...)
+{
+	const char *argv[10] = { env("RECALLCTL") };
+	const char *const envp[] = { PATH_ENV, NULL };
+	int n = 1, status;
+	va_list ap;
+
+	if (!argv[0])
+		return -1;
+	va_start(ap, size);
+	while (n < 9 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (run_capture(argv, envp, out, size, &status))
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A seed of the whole tree, made through the guest's own NFS mount, as a publisher would. */
+static void make_seed(struct __test_metadata *_metadata, FIXTURE_DATA(warm) *self,
+		      const char *tree, char *seed, size_t size)
+{
+	char out[4096];
+
+	path_join(seed, size, self->base, "seed");
+	ASSERT_EQ(0, recallctl(out, sizeof(out), "seed", tree, "-o", seed, NULL))
+		TH_LOG("recallctl seed %s -o %s: %s", tree, seed, out);
+	note("%s", out);
+}
+
+/*
+ * lstat every name of every directory under apps/ through @root, and four
+ * names missing from each; the number of answers that differ from the
+ * server's own (type, mode, size, or the error).
+ */
+static unsigned int probe_apps(FIXTURE_DATA(warm) *self, const char *root, unsigned int *ndirs)
+{
+	struct strlist all;
+	char apps[PATH_MAX];
+	unsigned int bad = 0;
+
+	path_join(apps, sizeof(apps), self->export, "apps");
+	*ndirs = 0;
+	if (collect_tree(apps, &all))
+		return 1;
+	for (size_t i = 0; i < all.n; i++) {
+		char rel[PATH_MAX], mine[PATH_MAX], theirs[PATH_MAX];
+		struct stat a, b;
+		int ea, eb;
+
+		xsnprintf(rel, sizeof(rel), "apps%s%s", all.v[i][0] ? "/" : "", all.v[i]);
+		for (int k = -1; k < 4; k++) {
+			char name[PATH_MAX];
+
+			if (k < 0)
+				xsnprintf(name, sizeof(name), "%s", rel);
+			else
+				xsnprintf(name, sizeof(name), "%s/nosuch%d", rel, k);
+			path_join(mine, sizeof(mine), root, name);
+			path_join(theirs, sizeof(theirs), self->export, name);
+			ea = lstat(mine, &a) ? errno : 0;
+			eb = lstat(theirs, &b) ? errno : 0;
+			if (ea != eb || (!ea && (a.st_mode != b.st_mode ||
+						 (S_ISREG(a.st_mode) && a.st_size != b.st_size)))) {
+				if (!bad++)
+					note("%s: %s, server: %s\n", name, errname(ea), errname(eb));
+			}
+			if (k < 0 && (eb || !S_ISDIR(b.st_mode)))
+				break;	/* not a directory: no names to miss in it */
+			if (k < 0)
+				(*ndirs)++;
+		}
+	}
+	strlist_free(&all);
+	return bad;
+}
+
+TEST_F(warm, seeded_fresh_client_sends_no_lookup)
+{
+	const char *publisher = env("RECALLFS_LOWER");
+	char seed[PATH_MAX], opts[PATH_MAX + 64];
+	struct rpcs a, b, d;
+	unsigned long long control;
+	unsigned int ndirs;
+
+	REQUIRE_READY();
+	ASSERT_TRUE(publisher != NULL) TH_LOG("RECALLFS_LOWER (the publisher's NFS view) is not set");
+	make_seed(_metadata, self, publisher, seed, sizeof(seed));
+
+	/* Without the seed, a new client asks the server for every name. */
+	mount_nfs(_metadata, self);
+	MOUNT_RECALLFS(false, ",immutable");
+	START(a);
+	EXPECT_EQ(0U, probe_apps(self, self->mnt, &ndirs));
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_run(self, "new client, no seed", &d);
+	control = d.v[RPC_LOOKUP];
+	EXPECT_LE(4ULL * ndirs, control) TH_LOG("the workload's misses sent only %llu LOOKUPs", control);
+	UMOUNT_RECALLFS();
+
+	/* With it: one listing per directory, no LOOKUP. */
+	remount_nfs(_metadata, self);
+	xsnprintf(opts, sizeof(opts), ",immutable,seed=%s", seed);
+	MOUNT_RECALLFS(false, opts);
+	{
+		STATS(s);
+
+		EXPECT_EQ(1, stat_of(&s, "seeds"));
+		EXPECT_LE((long long)ndirs, stat_of(&s, "seed_dirs"));
+	}
+	START(a);
+	EXPECT_EQ(0U, probe_apps(self, self->mnt, &ndirs));
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_run(self, "new client, seeded", &d);
+	EXPECT_EQ(0ULL, d.v[RPC_LOOKUP]) TH_LOG("%llu LOOKUPs with the seed (%llu without)",
+						 d.v[RPC_LOOKUP], control);
+	{
+		STATS(s);
+
+		/* apps/ and each directory below it; the root too. */
+		EXPECT_LE((long long)ndirs, stat_of(&s, "seed_listings"));
+		note("%u directories probed, %lld listed for the seed\n", ndirs,
+		     stat_of(&s, "seed_listings"));
+	}
+
+	/* Everything is in the index now. */
+	START(a);
+	EXPECT_EQ(0U, probe_apps(self, self->mnt, &ndirs));
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_run(self, "seeded client, again", &d);
+	ZERO_RPCS(d, "the same probes again");
+}
+
+TEST_F(warm, seeds_that_do_not_fit_are_ignored)
+{
+	const char *publisher = env("RECALLFS_LOWER");
+	char seed[PATH_MAX], junk[PATH_MAX], apps[PATH_MAX], opts[4 * PATH_MAX], line[512];
+	int kmsg, kmsg2;
+
+	REQUIRE_READY();
+	ASSERT_TRUE(publisher != NULL);
+	/* A seed of apps/ is the seed of another tree than the whole one. */
+	path_join(apps, sizeof(apps), publisher, "apps");
+	make_seed(_metadata, self, apps, seed, sizeof(seed));
+	path_join(junk, sizeof(junk), self->base, "junk");
+	ASSERT_EQ(0, write_text(junk, "not a journal\n"));
+	mount_nfs(_metadata, self);
+	kmsg = kmsg_open_tail();
+	kmsg2 = kmsg_open_tail();	/* kmsg_find() consumes what it reads: one per message */
+	xsnprintf(opts, sizeof(opts), ",immutable,seed=%s,seed=%s,seed=%s/missing", seed, junk,
+		  self->base);
+	MOUNT_RECALLFS(false, opts);
+	{
+		STATS(s);
+
+		EXPECT_EQ(0, stat_of(&s, "seeds"));
+		EXPECT_EQ(0, stat_of(&s, "seed_dirs"));
+	}
+	EXPECT_TRUE(kmsg_find(kmsg, "seed ", "describes another lower tree", "", line, sizeof(line)))
+		TH_LOG("no log line for the seed of apps/");
+	EXPECT_TRUE(kmsg_find(kmsg2, "seed ", "no valid journal header", "", line, sizeof(line)))
+		TH_LOG("no log line for a seed that is not a journal");
+	close(kmsg);
+	close(kmsg2);
+	/* The mount works as without seeds. */
+	EXPECT_EQ(0U, probe_apps(self, self->mnt, &(unsigned int){ 0 }));
+	/* A remount may not change them. */
+	xsnprintf(opts, sizeof(opts), "seed=%s", junk);
+	EXPECT_NE(0, mount(NULL, self->mnt, NULL, MS_REMOUNT | MS_RDONLY, opts));
+	UMOUNT_RECALLFS();
+}
+
+/* Make @rel in the export: @kind 'f' a copy of /bin/true (@mode), 'c' /dev/null's device, 'd' a directory with a file. */
+static int export_make(FIXTURE_DATA(warm) *self, const char *rel, char kind, mode_t mode)
+{
+	char path[PATH_MAX], inner[PATH_MAX + 8], *buf;
+	size_t len;
+	FILE *f;
+
+	path_join(path, sizeof(path), self->export, rel);
+	if (kind == 'c')
+		return mknod(path, S_IFCHR | 0666, makedev(1, 3)) ? errno : 0;
+	if (kind == 'd') {
+		xsnprintf(inner, sizeof(inner), "%s/inner", path);
+		return mkdir(path, 0755) || write_text(inner, "inner\n") ? errno : 0;
+	}
+	if (read_file("/bin/true", &buf, &len))
+		return EIO;
+	f = fopen(path, "w");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
+		free(buf);
+		return EIO;
+	}
+	free(buf);
+	return chmod(path, mode) ? errno : 0;
+}
+
+TEST_F(warm, forged_seed_grants_nothing)
+{
+	const char *publisher = env("RECALLFS_LOWER");
+	char seed[PATH_MAX], opts[PATH_MAX + 64], path[PATH_MAX], forgery[PATH_MAX], out[256];
+	const char *const envp[] = { PATH_ENV, NULL };
+	struct stat st;
+	int status;
+
+	REQUIRE_READY();
+	ASSERT_TRUE(publisher != NULL);
+	path_join(forgery, sizeof(forgery), self->export, "forgery");
+	remove_tree(forgery);
+	ASSERT_EQ(0, mkdir(forgery, 0755));
+	/* What the seed will say: a setuid program, a device node, a directory. */
+	ASSERT_EQ(0, export_make(self, "forgery/prog", 'f', 04755));
+	ASSERT_EQ(0, export_make(self, "forgery/data", 'c', 0));
+	ASSERT_EQ(0, export_make(self, "forgery/file", 'd', 0));
+	make_seed(_metadata, self, publisher, seed, sizeof(seed));
+	/* What the server has: a plain program, a plain file, a file. */
+	path_join(path, sizeof(path), forgery, "prog");
+	ASSERT_EQ(0, chmod(path, 0755));
+	path_join(path, sizeof(path), forgery, "data");
+	ASSERT_EQ(0, unlink(path));
+	ASSERT_EQ(0, write_text(path, "honest\n"));
+	path_join(path, sizeof(path), forgery, "file");
+	remove_tree(path);
+	ASSERT_EQ(0, write_text(path, "a file\n"));
+
+	mount_nfs(_metadata, self);
+	xsnprintf(opts, sizeof(opts), ",immutable,seed=%s", seed);
+	MOUNT_RECALLFS(false, opts);
+	path_join(path, sizeof(path), self->mnt, "forgery/prog");
+	ASSERT_EQ(0, lstat(path, &st));
+	EXPECT_EQ(0100755, st.st_mode) TH_LOG("prog: mode 0%o", st.st_mode);
+
+	{
+		const char *const argv[] = { path, NULL };
+
+		ASSERT_EQ(0, run_capture(argv, envp, out, sizeof(out), &status));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) TH_LOG("prog: %s", out);
+	}
+	path_join(path, sizeof(path), self->mnt, "forgery/data");
+	ASSERT_EQ(0, lstat(path, &st));
+	EXPECT_TRUE(S_ISREG(st.st_mode)) TH_LOG("data: mode 0%o", st.st_mode);
+	EXPECT_EQ(0, read_text(path, out, sizeof(out)));
+	EXPECT_STREQ("honest\n", out);
+	EXPECT_EQ(0, as_user(NOBODY_ID, OP_READ, path));
+	path_join(path, sizeof(path), self->mnt, "forgery/file");
+	ASSERT_EQ(0, lstat(path, &st));
+	EXPECT_TRUE(S_ISREG(st.st_mode)) TH_LOG("file: mode 0%o", st.st_mode);
+	path_join(path, sizeof(path), self->mnt, "forgery/file/inner");
+	EXPECT_EQ(-1, lstat(path, &st));
+	EXPECT_EQ(ENOTDIR, errno);
+	{
+		STATS(s);
+
+		/* The seed was used: the directories it names were listed, from the server. */
+		EXPECT_EQ(1, stat_of(&s, "seeds"));
+		EXPECT_LE(2, stat_of(&s, "seed_listings"));
+	}
+	UMOUNT_RECALLFS();
+	remove_tree(forgery);
 }
 
 TEST_HARNESS_MAIN
