@@ -8,6 +8,9 @@
 #                                              and trixie-debug, a debug kernel (KASAN,
 #                                              lockdep, kmemleak)
 #   make sparse                                sparse (C=2), zero warnings
+#   make fuzz [FUZZ_SECONDS=600]               fuzz the journal decoder (tools/fuzz,
+#                                              clang's libFuzzer), corpus kept in
+#                                              tools/fuzz/corpus
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -52,8 +55,11 @@ sparse:
 check:
 	selftests/vm/check.sh $(SUITES)
 
+fuzz:
+	$(MAKE) -C tools/fuzz fuzz
+
 clean:
 	-[ -f $(KDIR)/Makefile ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf generated
 
-.PHONY: all modules modules_install sparse sparse-here check clean FORCE
+.PHONY: all modules modules_install sparse sparse-here check fuzz clean FORCE

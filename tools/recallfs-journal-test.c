@@ -253,6 +253,10 @@ static int test_refused(void)
 	CHECK(recallfs_record_size(&r) == 0, "listed with types, not complete");
 	r.flags = 0x0008;
 	CHECK(recallfs_record_size(&r) == 0, "unknown DIR flag");
+	/* The fuzzer's corpus generator found the encoder writing this, and the decoder refusing it. */
+	r = sample(4);
+	r.flags = RECALLFS_INVALIDATE_TREE | 0x0002;
+	CHECK(recallfs_record_size(&r) == 0, "unknown INVALIDATE flag");
 	r = sample(7);
 	CHECK(recallfs_record_size(&r) == recallfs_record_size(&(struct recallfs_record){
 		.type = RECALLFS_REC_DIR, .flags = RECALLFS_DIR_COMPLETE, .dir = r.dir,

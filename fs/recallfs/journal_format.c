@@ -205,7 +205,8 @@ static int recallfs_rec_valid(const struct recallfs_record *rec)
 			(rec->flags & RECALLFS_DIR_COMPLETE)) &&
 		       !rec->stamp.unused && rec->stamp.has_change_cookie <= 1 &&
 		       !!(rec->flags & RECALLFS_DIR_CHANGE_COOKIE) == rec->stamp.has_change_cookie;
-	return rec->name_len == 0 && rec->link_len == 0 && rec->fh_len == 0;
+	return rec->name_len == 0 && rec->link_len == 0 && rec->fh_len == 0 &&
+	       !(rec->flags & ~RECALLFS_INVALIDATE_TREE);
 }
 
 __u32 recallfs_record_size(const struct recallfs_record *rec)

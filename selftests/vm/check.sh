@@ -539,17 +539,25 @@ sparse_suite() { # sparse_suite SUITE
 	[ "$fail" = 0 ]
 }
 
-# The journal codec, built for userspace from the module's own source (tools/).
-host_unit_tests() {
-	local log=$logs/host.tools rc=0
-	pass=0 fail=0
-	make -C "$top/tools" check >"$log" 2>&1 || rc=$?
+# One host test line: make -C tools TARGET. host_test TARGET WHAT
+host_test() {
+	local log=$logs/host.$1 rc=0
+	make -C "$top/tools" "$1" >"$log" 2>&1 || rc=$?
 	if [ "$rc" = 0 ]; then
-		result ok host "journal codec unit tests (tools/)"
+		result ok host "$2"
 	else
-		result fail host "journal codec unit tests (tools/, make exit $rc)"
+		result fail host "$2 (make exit $rc)"
 		show_log "$log"
 	fi
+}
+
+# The journal codec, built for userspace from the module's own source, recallctl, and the
+# decoder's fuzzer (tools/).
+host_unit_tests() {
+	pass=0 fail=0
+	host_test check-codec "journal codec unit tests (tools/)"
+	host_test check-recallctl "recallctl journal commands (tools/recallctl-test)"
+	host_test check-fuzz "journal decoder fuzzed for 30 s (tools/fuzz)"
 	total_pass=$((total_pass + pass))
 	total_fail=$((total_fail + fail))
 }
