@@ -11,6 +11,7 @@
 #   make fuzz [FUZZ_SECONDS=600]               fuzz the journal decoder (tools/fuzz,
 #                                              clang's libFuzzer), corpus kept in
 #                                              tools/fuzz/corpus
+#   make install-tools [DESTDIR=...]           recallctl and recallctl.8 (prefix /usr/local)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -58,8 +59,12 @@ check:
 fuzz:
 	$(MAKE) -C tools/fuzz fuzz
 
+# recallctl and its man page (tools/Makefile: prefix, DESTDIR).
+install-tools:
+	$(MAKE) -C tools install
+
 clean:
 	-[ -f $(KDIR)/Makefile ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf generated
 
-.PHONY: all modules modules_install sparse sparse-here check fuzz clean FORCE
+.PHONY: all modules modules_install install-tools sparse sparse-here check fuzz clean FORCE

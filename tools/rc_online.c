@@ -253,9 +253,10 @@ static void rc_status_line(const struct rc_mount *mnt)
 	printf("%-16s %-24s %-9s %-24s %-24s", mnt->name, mnt->mountpoint, mode, mnt->lowerdir ?: "-",
 	       mnt->journal ?: "-");
 	if (rc_read_stats(mnt->name, &s)) {
-		printf(" %10s %8s %6s %12s\n", "-", "-", "-", "-");
+		printf(" %5s %10s %8s %6s %12s\n", "-", "-", "-", "-", "-");
 		return;
 	}
+	printf(" %5llu", rc_stat(&s, "seeds"));
 	lookups = rc_stat(&s, "lookups");
 	hits = rc_stat(&s, "negative_hits") + rc_stat(&s, "positive_hits");
 	printf(" %10llu %8llu", rc_stat(&s, "entries"), rc_stat(&s, "directories"));
@@ -276,8 +277,8 @@ int rc_cmd_status(int argc, char **argv)
 		return rc_error("status: takes no arguments");
 	if (rc_mounts_read(&m))
 		return RC_EXIT_ERROR;
-	printf("%-16s %-24s %-9s %-24s %-24s %10s %8s %6s %12s\n", "NAME", "MOUNTPOINT", "MODE",
-	       "LOWERDIR", "JOURNAL", "ENTRIES", "DIRS", "HITS", "LOWER_LOOKUPS");
+	printf("%-16s %-24s %-9s %-24s %-24s %5s %10s %8s %6s %12s\n", "NAME", "MOUNTPOINT", "MODE",
+	       "LOWERDIR", "JOURNAL", "SEEDS", "ENTRIES", "DIRS", "HITS", "LOWER_LOOKUPS");
 	for (i = 0; i < m.n; i++) {
 		if (m.v[i].is_recallfs && m.v[i].name) {
 			rc_status_line(&m.v[i]);

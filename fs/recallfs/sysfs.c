@@ -49,6 +49,7 @@ static const char * const recallfs_feature_names[] = {
 	"positive",		/* records found names with their attributes */
 	"complete_listing",	/* answers misses from a fully recorded directory */
 	"crc32c",		/* journal records are checksummed */
+	"seed",			/* seed= mount options */
 };
 
 static ssize_t features_show(struct kobject *kobj, struct kobj_attribute *attr,
