@@ -1613,6 +1613,282 @@ TEST_F(cache, journal_damage)
 /* ------------------------------------------------------------------ */
 /* 7. The journal's filesystem fills up.                               */
 
+/*
+ * What a mount must make of journal @buf, by the module's own codec
+ * (fs/recallfs/journal_format.c, linked into this test): set aside (a header
+ * that does not decode or names another tree), else replayed up to the end
+ * of its last good record, with the records and seed directories there.
+ */
+struct replay_expect {
+	bool aside;
+	size_t good_end;
+	long long records;
+	long long seed_dirs;		/* distinct DIR paths: what a seed= of it names */
+};
+
+static void expect_replay(const char *buf, size_t len, const struct recallfs_journal_identity *ours,
+			  struct replay_expect *x)
+{
+	struct recallfs_journal_identity id;
+	struct strlist dirs = { 0 };
+	int h = recallfs_header_decode(buf, (__u32)len, &id);
+	size_t off;
+
+	memset(x, 0, sizeof(*x));
+	if (h < 0 || !recallfs_identity_equal(&id, ours)) {
+		x->aside = true;
+		return;
+	}
+	for (off = (size_t)h; off < len;) {
+		struct recallfs_record r;
+		__u32 rl = 0;
+		int ret = recallfs_record_decode(buf + off, (__u32)(len - off), &r, &rl);
+
+		if (ret != RECALLFS_DECODE_OK && ret != RECALLFS_DECODE_SKIP)
+			break;
+		if (ret == RECALLFS_DECODE_OK)
+			x->records++;
+		if (ret == RECALLFS_DECODE_OK && r.type == RECALLFS_REC_DIR) {
+			char path[RECALLFS_JOURNAL_PATH_MAX + 1];
+			bool seen = false;
+
+			memcpy(path, r.dir, r.dir_len);
+			path[r.dir_len] = '\0';
+			for (size_t i = 0; i < dirs.n && !seen; i++)
+				seen = !strcmp(dirs.v[i], path);
+			if (!seen)
+				strlist_add(&dirs, path);
+		}
+		off += rl;
+	}
+	x->good_end = off;
+	x->seed_dirs = (long long)dirs.n;
+	strlist_free(&dirs);
+}
+
+static uint64_t mutation_rng = 0x2545f4914f6cdd1dull;
+
+static size_t rnd_below(size_t n)
+{
+	mutation_rng ^= mutation_rng << 13;
+	mutation_rng ^= mutation_rng >> 7;
+	mutation_rng ^= mutation_rng << 17;
+	return n ? (size_t)(mutation_rng % n) : 0;
+}
+
+/* Redo the CRC of the record at @off (if its length is sane) or of the header (@off 0). */
+static void fix_crc(char *buf, size_t len, size_t header_size, size_t off)
+{
+	if (off < header_size) {
+		struct recallfs_journal_header *h = (void *)buf;
+		size_t hs = h->header_size;
+
+		if (hs >= 8 && hs <= len)
+			h->header_crc = recallfs_journal_crc(buf + 8, (__u32)(hs - 8));
+		return;
+	}
+	{
+		struct recallfs_journal_rec_head *r = (void *)(buf + off);
+		size_t rl = r->rec_len;
+
+		if (off + sizeof(*r) <= len && rl >= 8 && off + rl <= len)
+			r->rec_crc = recallfs_journal_crc(buf + off + 4, (__u32)(rl - 4));
+	}
+}
+
+/* The start of the record holding offset @o, or the header's 0. */
+static size_t record_start(const struct layout *l, size_t o)
+{
+	size_t start = l->header_size;
+
+	if (o < l->header_size)
+		return 0;
+	for (size_t k = 0; k < l->n && l->ends[k] <= o; k++)
+		start = l->ends[k];
+	return start;
+}
+
+/*
+ * One random mutation of @good into @buf (room for 2 * @glen); returns its
+ * length. *@forged: a CRC was redone, so the records are valid ones that say
+ * something else, as if root had written them: what they answer is theirs.
+ */
+static size_t mutate(const char *good, size_t glen, const struct layout *l, char *buf,
+		     char *what, size_t size, bool *forged)
+{
+	size_t len = glen, o = rnd_below(glen), n, k;
+	unsigned int kind = (unsigned int)rnd_below(7);
+
+	memcpy(buf, good, glen);
+	/* One in eight in the header, a small part of the file: set aside, or adopted. */
+	if (!rnd_below(8))
+		o = rnd_below(l->header_size);
+	*forged = kind == 1 || kind == 4 || kind == 6;
+	switch (kind) {
+	case 0:	/* bytes flipped anywhere, CRCs left as they are */
+		n = 1 + rnd_below(4);
+		buf[o] ^= (char)(1 + rnd_below(255));
+		for (k = 1; k < n; k++)
+			buf[rnd_below(glen)] ^= (char)(1 + rnd_below(255));
+		snprintf(what, size, "%zu random bytes flipped, the first at %zu", n, o);
+		break;
+	case 1:	/* a byte of one record (or the header) changed behind a valid CRC */
+		buf[o] ^= (char)(1 + rnd_below(255));
+		fix_crc(buf, len, l->header_size, record_start(l, o));
+		snprintf(what, size, "byte %zu changed, its CRC redone", o);
+		break;
+	case 2:	/* cut anywhere */
+		len = o;
+		snprintf(what, size, "cut at %zu", o);
+		break;
+	case 3:	/* a stretch of whole records copied over another, all CRCs valid */
+		if (l->n < 4)
+			return len;
+		k = rnd_below(l->n - 2);
+		n = 1 + rnd_below(l->n - k - 1);
+		{
+			size_t from = k ? l->ends[k - 1] : l->header_size, to = l->ends[k + n - 1];
+
+			memcpy(buf + glen, good + from, to - from);
+			len = glen + (to - from);
+			snprintf(what, size, "records %zu..%zu appended again", k, k + n - 1);
+		}
+		break;
+	case 4:	/* a 32-bit field set to a random value, its CRC redone */
+		o &= ~(size_t)3;
+		if (o + 4 > glen)
+			o = glen - 4;
+		{
+			uint32_t v = (uint32_t)rnd_below(1u << 31) * (rnd_below(2) ? 1 : 0x10001u);
+
+			memcpy(buf + o, &v, 4);
+		}
+		fix_crc(buf, len, l->header_size, record_start(l, o));
+		snprintf(what, size, "word at %zu set, its CRC redone", o);
+		break;
+	case 5:	/* random bytes appended */
+		n = 1 + rnd_below(200);
+		for (k = 0; k < n; k++)
+			buf[glen + k] = (char)rnd_below(256);
+		len = glen + n;
+		snprintf(what, size, "%zu random bytes appended", n);
+		break;
+	default:	/* one record's length off by a multiple of 8, its CRC redone */
+		if (!l->n)
+			return len;
+		k = rnd_below(l->n);
+		{
+			size_t start = k ? l->ends[k - 1] : l->header_size;
+			struct recallfs_journal_rec_head *r = (void *)(buf + start);
+
+			r->rec_len += rnd_below(2) ? 8 : (uint32_t)-8;
+			fix_crc(buf, len, l->header_size, start);
+			snprintf(what, size, "record %zu's length changed, its CRC redone", k);
+		}
+		break;
+	}
+	return len;
+}
+
+static long long stats_value(struct __test_metadata *_metadata, const char *name, const char *key)
+{
+	struct stats s = read_stats(name);
+
+	EXPECT_TRUE(s.ok) TH_LOG("cannot read " SYSFS_ROOT "/%s/stats", name);
+	return stat_of(&s, key);
+}
+
+/* Mount @buf as the journal and as a seed: what the codec says a mount makes of it. */
+static void try_mutated(struct __test_metadata *_metadata, FIXTURE_DATA(cache) *self,
+			const char *buf, size_t len, const char *what,
+			const struct recallfs_journal_identity *id, const struct workload *w,
+			bool run)
+{
+	struct replay_expect x;
+	char seed[PATH_MAX], opts[PATH_MAX + 32];
+	unsigned int nbad;
+	struct stat st;
+	int fd, err;
+
+	expect_replay(buf, len, id, &x);
+	unlink(self->journal);
+	fd = open(self->journal, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)len, len ? write(fd, buf, len) : 0);
+	close(fd);
+	/* A copy: the mount cuts and appends to its journal. */
+	path_join(seed, sizeof(seed), self->base, "seed");
+	fd = open(seed, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)len, len ? write(fd, buf, len) : 0);
+	close(fd);
+	err = mount_on(self, self->mnt, self->lower, self->journal, ",immutable", self->name,
+		       sizeof(self->name));
+	ASSERT_EQ(0, err) TH_LOG("%s: mount failed: %s", what, strerror(err));
+	ASSERT_EQ(0, stat(self->journal, &st));
+	if (!x.aside) {
+		EXPECT_EQ(x.records, stats_value(_metadata, self->name, "replayed")) TH_LOG("%s", what);
+		EXPECT_EQ((long long)(len - x.good_end), stats_value(_metadata, self->name, "truncated"))
+			TH_LOG("%s", what);
+		EXPECT_EQ((off_t)x.good_end, st.st_size) TH_LOG("%s: the journal is %lld bytes, its good prefix %zu",
+								what, (long long)st.st_size, x.good_end);
+	}
+	if (run)
+		EXPECT_EQ(0U, run_workload(_metadata, self->mnt, w, what));
+	ASSERT_EQ(0, umount2(self->mnt, 0));
+	remove_bad_copies(self->base, &nbad, NULL, 0);
+	EXPECT_EQ(x.aside ? 1U : 0U, nbad) TH_LOG("%s: %u copies set aside", what, nbad);
+
+	/* The same bytes as a seed: used for the directories of its good prefix, or not at all. */
+	xsnprintf(opts, sizeof(opts), ",immutable,seed=%s", seed);
+	err = mount_on(self, self->mnt, self->lower, NULL, opts, self->name, sizeof(self->name));
+	ASSERT_EQ(0, err) TH_LOG("%s: mount with it as a seed failed: %s", what, strerror(err));
+	EXPECT_EQ(x.aside || !x.seed_dirs ? 0 : 1, stats_value(_metadata, self->name, "seeds"))
+		TH_LOG("%s", what);
+	EXPECT_EQ(x.aside ? 0 : x.seed_dirs, stats_value(_metadata, self->name, "seed_dirs"))
+		TH_LOG("%s", what);
+	if (run)
+		EXPECT_EQ(0U, run_workload(_metadata, self->mnt, w, what));
+	ASSERT_EQ(0, umount2(self->mnt, 0));
+}
+
+TEST_F_TIMEOUT(cache, random_journal_and_seed_mutations, 900 * RECALLFS_TIME_SCALE)
+{
+	struct recallfs_journal_identity id;
+	unsigned int cases = WORK(200) > 25 ? WORK(200) : 25, aside = 0;
+	struct workload w;
+	struct layout l;
+	char *good, *buf;
+	size_t glen;
+
+	REQUIRE_READY();
+	ASSERT_EQ(0, build_workload(self->lower, 20, 5, &w));
+	MOUNT_CACHE("");
+	EXPECT_EQ(0U, run_workload(_metadata, self->mnt, &w, "making the journal"));
+	UMOUNT_CACHE();
+	ASSERT_EQ(0, read_file(self->journal, &good, &glen));
+	ASSERT_EQ(0, journal_layout(good, glen, &l));
+	ASSERT_LT(0, recallfs_header_decode(good, (__u32)glen, &id));
+	buf = xmalloc(2 * glen + 256);
+	for (unsigned int i = 0; i < cases; i++) {
+		char what[128];
+		struct replay_expect x;
+		bool forged;
+		size_t len = mutate(good, glen, &l, buf, what, sizeof(what), &forged);
+
+		expect_replay(buf, len, &id, &x);
+		aside += x.aside;
+		/* Damage never changes an answer; a forged record is an answer. */
+		try_mutated(_metadata, self, buf, len, what, &id, &w, !forged && i % 2 == 0);
+	}
+	note("%u mutated journals (%zu bytes, %zu records), each mounted as a journal and as a seed; %u set aside\n",
+	     cases, glen, l.n, aside);
+	free(buf);
+	free(good);
+	free(l.ends);
+	workload_free(&w);
+}
+
 TEST_F(cache, journal_enospc)
 {
 	char tiny[PATH_MAX];
