@@ -7,7 +7,7 @@
  *
  * Prints TAP ("ok N - what") and exits non-zero if a test failed.
  *
- *   recallctl-test RECALLCTL
+ *   recallctl-test RECALLCTL RECALLCTL_RELEASE (the build with sanitizers, and without)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,7 +24,7 @@
 #include "recallfs_shim.h"
 #include "recallfs_journal.h"
 
-static const char *recallctl;
+static const char *recallctl, *release;	/* the tested build, the installed one */
 static char dir[64] = "/tmp/recallctl-test.XXXXXX";
 static int tests, failures;
 
@@ -464,6 +465,94 @@ static int test_merge(void)
 	return 1;
 }
 
+/* A tree of @dirs directories of @files empty files each, under @root. */
+static int make_tree(const char *root, int dirs, int files)
+{
+	char p[512];
+
+	if (mkdir(root, 0755))
+		return -1;
+	for (int d = 0; d < dirs; d++) {
+		int dfd;
+
+		snprintf(p, sizeof(p), "%s/d%04d", root, d);
+		if (mkdir(p, 0755) || (dfd = open(p, O_RDONLY | O_DIRECTORY)) < 0)
+			return -1;
+		for (int f = 0; f < files; f++) {
+			char n[32];
+			int fd;
+
+			snprintf(n, sizeof(n), "lib%04d.so", f);
+			fd = openat(dfd, n, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+			if (fd < 0)
+				return -1;
+			close(fd);
+		}
+		close(dfd);
+	}
+	return 0;
+}
+
+/* seed of a tree of 1,000,000 entries, with the peak RSS of the installed (unsanitized) build. */
+static int test_seed_million(void)
+{
+	const char *tree = tmp_path("million"), *seed = tmp_path("million.seed");
+	char cmd[600], want[64];
+	struct rusage ru;
+	struct run x;
+	int st;
+	pid_t pid;
+
+	CHECK(!make_tree(tree, 1000, 999), "making %s: %s", tree, strerror(errno));
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execl(release, release, "seed", tree, "-o", seed, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(pid > 0 && wait4(pid, &st, 0, &ru) == pid && WIFEXITED(st) && !WEXITSTATUS(st),
+	      "%s seed %s failed", release, tree);
+	printf("# seed of 1,000,000 entries in 1,001 directories: peak RSS %ld KiB\n", ru.ru_maxrss);
+	/* Memory follows the tree's depth and pending directories, not its size. */
+	CHECK(ru.ru_maxrss < 16 * 1024, "peak RSS %ld KiB", ru.ru_maxrss);
+	x = run("verify", seed, NULL);
+	EXPECT_RUN(x, 0);
+	snprintf(want, sizeof(want), "clean: %d records", 1000000 + 2 * 1001);
+	CHECK(strstr(x.out, want), "%s", x.out);
+	run_free(&x);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", tree, seed);
+	CHECK(!system(cmd), "%s", cmd);
+	return 1;
+}
+
+static int test_export(void)
+{
+	struct recallfs_record r[32];
+	size_t count;
+	char *got;
+	struct run x;
+
+	scenario(r, NULL);
+	x = run("export", tmp_path("scenario"), "-o", tmp_path("lib.seed"), "--under", "lib", NULL);
+	EXPECT_RUN(x, 0);
+	run_free(&x);
+	got = records_of(tmp_path("lib.seed"), &count);
+	/* lib's records, without handles; nothing of the other directories. */
+	CHECK(got && !strcmp(got, "2 0 lib/ ino=11\n1 11 lib/libfoo.so ino=20\n"
+			     "1 0 lib/libbar.so ino=0\n2 5 lib/ ino=11\n"), "exported:\n%s", got);
+	free(got);
+	x = run("dump", tmp_path("lib.seed"), NULL);
+	CHECK(!strstr(x.out, "handle=0x81:aabbccdd"), "a handle in the seed:\n%s", x.out);
+	run_free(&x);
+	x = run("export", tmp_path("scenario"), "-o", tmp_path("bad.seed"), "--under", "../etc", NULL);
+	EXPECT_RUN(x, 2);
+	run_free(&x);
+	return 1;
+}
+
 static int test_errors(void)
 {
 	struct run x;
@@ -501,11 +590,12 @@ static int test_errors(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: recallctl-test RECALLCTL\n");
+	if (argc != 3) {
+		fprintf(stderr, "usage: recallctl-test RECALLCTL RECALLCTL_RELEASE\n");
 		return 2;
 	}
 	recallctl = argv[1];
+	release = argv[2];
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 2;
@@ -515,6 +605,8 @@ int main(int argc, char **argv)
 	report(test_verify_newer(), "verify: a newer header feature and a must-know record type");
 	report(test_dump(), "dump: escaped text and JSON a parser reads, non-UTF-8 names in hex");
 	report(test_merge(), "merge: B after A, and journals of different trees refused");
+	report(test_export(), "export: a journal's directories under one path, without handles");
+	report(test_seed_million(), "seed of a tree of 1,000,000 entries in bounded memory");
 	report(test_errors(), "errors name the command, the file or the mount");
 	printf("1..%d\n", tests);
 	if (!failures) {
