@@ -85,6 +85,9 @@ static const struct {
 	{ "seeds", true, "seed journals loaded at mount" },
 	{ "seed_dirs", true, "directories the seeds name" },
 	{ "seed_listings", false, "directories listed ahead of lookups because a seed names them" },
+	{ "feed_checks", false, "times the feed file's attributes were asked for" },
+	{ "feed_invalidations", false, "feed records applied" },
+	{ "feed_resets", false, "times everything was forgotten: the feed was replaced, cut or damaged" },
 };
 
 static int rc_stat_kind(const char *key)
