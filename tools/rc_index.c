@@ -38,6 +38,7 @@ struct rc_dir {
 	__u32 fh_type, fh_len;
 	unsigned char fh[RECALLFS_FH_MAX];
 	bool complete, listed_typed;
+	bool has_state;			/* a DIR record gave its stamp */
 	__u32 path_len;
 	char path[];
 };
@@ -222,11 +223,9 @@ static struct rc_entry **rc_entry_slot(struct rc_index *ix, const struct rc_dir 
 	return slot;
 }
 
-/* Unhash every entry of @dir and free them, then @dir itself. */
-static void rc_dir_remove(struct rc_index *ix, struct rc_dir *dir)
+/* Unhash and free @dir's entries; @dir stays. */
+static void rc_dir_clear(struct rc_index *ix, struct rc_dir *dir)
 {
-	struct rc_dir **slot = (struct rc_dir **)rc_bucket(&ix->dirs,
-						rc_dir_hash(dir->path, dir->path_len));
 	struct rc_entry *e;
 
 	for (e = dir->first; e; e = e->next) {
@@ -236,6 +235,14 @@ static void rc_dir_remove(struct rc_index *ix, struct rc_dir *dir)
 		ix->entries.count--;
 	}
 	rc_dir_free_entries(dir);
+}
+
+/* Free @dir's entries, then @dir itself. */
+static void rc_dir_remove(struct rc_index *ix, struct rc_dir *dir)
+{
+	struct rc_dir **slot = (struct rc_dir **)rc_bucket(&ix->dirs,
+						rc_dir_hash(dir->path, dir->path_len));
+	rc_dir_clear(ix, dir);
 	while (*slot != dir)
 		slot = &(*slot)->hash_next;
 	*slot = dir->hash_next;
@@ -343,6 +350,14 @@ static int rc_apply_dir(struct rc_index *ix, const struct recallfs_record *rec)
 
 	if (!dir)
 		return ENOMEM;
+	/*
+	 * A state other than the one recorded: the names were of that one. A
+	 * mount's journal never says this (a changed stamp is an INVALIDATE
+	 * first); two merged journals may.
+	 */
+	if (dir->has_state && memcmp(&dir->stamp, &rec->stamp, sizeof(rec->stamp)))
+		rc_dir_clear(ix, dir);
+	dir->has_state = true;
 	dir->stamp = rec->stamp;
 	dir->fh_type = rec->fh_type;
 	dir->fh_len = rec->fh_len <= RECALLFS_FH_MAX ? rec->fh_len : RECALLFS_FH_MAX;

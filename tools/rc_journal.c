@@ -181,7 +181,8 @@ static int rc_writer_flush(struct rc_writer *w)
 	return w->err;
 }
 
-int rc_writer_start(struct rc_writer *w, const char *dest, const struct recallfs_journal_identity *id)
+int rc_writer_start(struct rc_writer *w, const char *dest, const struct recallfs_journal_identity *id,
+		    mode_t mode)
 {
 	struct recallfs_journal_identity ours = *id;
 	__u32 hsize;
@@ -197,7 +198,12 @@ int rc_writer_start(struct rc_writer *w, const char *dest, const struct recallfs
 		return rc_error("out of memory"), ENOMEM;
 	}
 	/* A journal is root's and no one else may write it: the module checks that at mount. */
-	w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (w->fd >= 0 && fchmod(w->fd, mode)) {
+		close(w->fd);
+		w->fd = -1;
+		unlink(w->tmp);
+	}
 	if (w->fd < 0) {
 		int err = errno;
 

@@ -83,6 +83,7 @@ static int rc_parse_mountinfo_line(char *line, struct rc_mount *mnt)
 	if (!tok || !fstype || !strtok_r(NULL, " ", &save))
 		return EINVAL;
 	superopts = strtok_r(NULL, " \n", &save);
+	mnt->mnt_id = strtoull(field[0], NULL, 10);
 	mnt->root = strdup(rc_unescape(field[3]));
 	mnt->mountpoint = strdup(rc_unescape(field[4]));
 	mnt->fstype = strdup(rc_unescape(fstype));
@@ -204,12 +205,34 @@ static int rc_relative(const char *root, const char *rest, char *rel, size_t siz
 	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
 }
 
+/* The mount statx() says @real is on: right under overmounts too. NULL if it cannot say. */
+static const struct rc_mount *rc_mount_by_id(const struct rc_mounts *m, const char *real)
+{
+#ifdef STATX_MNT_ID
+	struct statx stx;
+	size_t i;
+
+	if (statx(AT_FDCWD, real, AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return NULL;
+	for (i = 0; i < m->n; i++)
+		if (m->v[i].mnt_id == stx.stx_mnt_id)
+			return &m->v[i];
+#endif
+	return NULL;
+}
+
 const struct rc_mount *rc_mount_at(const struct rc_mounts *m, const char *real, size_t *mp_len)
 {
-	const struct rc_mount *top = NULL;
+	const struct rc_mount *top = rc_mount_by_id(m, real);
 	size_t i, best = 0;
 
-	/* The last of equal mount points is the one on top. */
+	if (top) {
+		if (mp_len)
+			*mp_len = strlen(top->mountpoint);
+		return top;
+	}
+	/* Without the mount ID: the longest mount point, the last of equal ones on top. */
 	for (i = 0; i < m->n; i++) {
 		size_t len = strlen(m->v[i].mountpoint);
 

@@ -450,7 +450,7 @@ static int rc_write_index(const struct rc_index *ix, const char *out,
 	struct rc_writer w;
 	int err;
 
-	if (rc_writer_start(&w, out, id))
+	if (rc_writer_start(&w, out, id, 0600))
 		return RC_EXIT_ERROR;
 	err = rc_index_for_each(ix, NULL, rc_writer_add, &w);
 	*records = w.records;

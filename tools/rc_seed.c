@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only OR MIT
 /*
  * recallctl: seed journals, for seed= mounts. `seed` walks a published tree
- * and writes every directory's complete listing (names with their
- * attributes and symlink targets); `export` takes what a node learned
- * (journal records, its missing names included) for the directories under
- * one path.
+ * and names every directory in it that everyone may list; `export` names the
+ * directories a node recorded (where its lookups, missing names included,
+ * went) under one path.
  *
- * The module takes only the directories a seed names from it (and lists
- * each on its first lookup there): a seed is written by publishers, and
- * nothing in it is trusted. No file handles are written, since a mount would
- * not use them: a forged handle reaches any object of the lower filesystem.
+ * A mount takes only the directories from a seed (and lists each on its
+ * first lookup there): a seed is written by publishers, and nothing in it is
+ * trusted. So a seed holds one DIR record per directory, and no names, file
+ * handles or complete marks: a mount would use none of them, and a forged
+ * handle would reach any object of the lower filesystem. The file is 0644:
+ * every client reads it, as root squashed to nobody on NFS.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -59,6 +60,7 @@ struct rc_walk {
 	char **stack;			/* directories still to list, relative to the root */
 	size_t depth, cap;
 	size_t dirs, entries, skipped;
+	size_t private;			/* directories others may not list: left out, not entered */
 	bool progress;
 };
 
@@ -86,29 +88,7 @@ static int rc_walk_push(struct rc_walk *walk, const char *dir, const char *name)
 	return 0;
 }
 
-static void rc_attr_from_stat(struct recallfs_attr *a, const struct stat *st)
-{
-	a->ino = st->st_ino;
-	a->size = (__u64)st->st_size;
-	a->blocks = (__u64)st->st_blocks;
-	a->atime_sec = st->st_atim.tv_sec;
-	a->atime_nsec = (__u32)st->st_atim.tv_nsec;
-	a->mtime_sec = st->st_mtim.tv_sec;
-	a->mtime_nsec = (__u32)st->st_mtim.tv_nsec;
-	a->ctime_sec = st->st_ctim.tv_sec;
-	a->ctime_nsec = (__u32)st->st_ctim.tv_nsec;
-	a->mode = st->st_mode;
-	a->uid = st->st_uid;
-	a->gid = st->st_gid;
-	a->nlink = (__u32)st->st_nlink;
-	/* The kernel's new_encode_dev() form, as the module records it. */
-	a->rdev = (major(st->st_rdev) << 8) | (minor(st->st_rdev) & 0xff) |
-		  ((minor(st->st_rdev) & ~0xffu) << 12);
-	a->blksize = (__u32)st->st_blksize;
-}
-
-static void rc_dir_record(struct recallfs_record *rec, const char *dir, const struct stat *st,
-			  bool complete)
+static void rc_dir_record(struct recallfs_record *rec, const char *dir, const struct stat *st)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->type = RECALLFS_REC_DIR;
@@ -119,45 +99,39 @@ static void rc_dir_record(struct recallfs_record *rec, const char *dir, const st
 	rec->stamp.mtime_nsec = (__u32)st->st_mtim.tv_nsec;
 	rec->stamp.ctime_sec = st->st_ctim.tv_sec;
 	rec->stamp.ctime_nsec = (__u32)st->st_ctim.tv_nsec;
-	rec->flags = recallfs_dir_rec_flags(complete, complete, &rec->stamp);
+	rec->flags = recallfs_dir_rec_flags(0, 0, &rec->stamp);
 }
 
-/* One name of directory @dir (open as @dfd): its entry, and its own listing later if a directory. */
-static int rc_walk_name(struct rc_walk *walk, int dfd, const char *dir, const char *name)
+/*
+ * A seed is read by every client, so it names only directories everyone may
+ * list and search: a name from any other would tell its readers what its
+ * owner may hide, and recallfs could not list it for them anyway.
+ */
+static bool rc_listable_by_all(const struct stat *st)
 {
-	struct recallfs_record rec = { .type = RECALLFS_REC_ENTRY,
-		.flags = RECALLFS_ENTRY_POSITIVE | RECALLFS_ENTRY_IN_LISTING };
-	char link[RECALLFS_JOURNAL_LINK_MAX + 1];
-	struct stat st;
-	ssize_t n;
+	return S_ISDIR(st->st_mode) && (st->st_mode & (S_IROTH | S_IXOTH)) == (S_IROTH | S_IXOTH);
+}
 
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
-		/* Gone since the listing (a tree being published meanwhile): not recorded. */
+/* A name of directory @dir (open as @dfd): if a directory on the tree's filesystem, list it later. */
+static int rc_walk_name(struct rc_walk *walk, int dfd, const char *dir, const struct dirent *de)
+{
+	struct stat st;
+
+	walk->entries++;
+	if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+		return 0;
+	if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+		/* Gone since the listing (a tree being published meanwhile). */
 		walk->skipped++;
 		return 0;
 	}
-	rec.dir = dir;
-	rec.dir_len = (__u32)strlen(dir);
-	rec.name = name;
-	rec.name_len = (__u32)strlen(name);
-	rc_attr_from_stat(&rec.attr, &st);
-	if (S_ISLNK(st.st_mode)) {
-		n = readlinkat(dfd, name, link, sizeof(link));
-		if (n > 0 && n <= RECALLFS_JOURNAL_LINK_MAX) {
-			rec.link = link;
-			rec.link_len = (__u32)n;
-		}
-	}
-	walk->entries++;
-	if (rc_writer_add(&rec, walk->w))
-		return walk->w->err;
-	if (S_ISDIR(st.st_mode) && st.st_dev == walk->dev &&
-	    strlen(dir) + rec.name_len + 1 < RECALLFS_JOURNAL_PATH_MAX)
-		return rc_walk_push(walk, dir, name);
-	return 0;
+	if (!S_ISDIR(st.st_mode) || st.st_dev != walk->dev ||
+	    strlen(dir) + strlen(de->d_name) + 1 >= RECALLFS_JOURNAL_PATH_MAX)
+		return 0;
+	return rc_walk_push(walk, dir, de->d_name);
 }
 
-/* List directory @dir: its state, its names, its state again marked complete. */
+/* Name directory @dir in the seed, and queue the directories in it. */
 static int rc_walk_dir(struct rc_walk *walk, const char *dir)
 {
 	struct recallfs_record rec;
@@ -174,25 +148,25 @@ static int rc_walk_dir(struct rc_walk *walk, const char *dir)
 		walk->skipped++;
 		return 0;
 	}
+	if (!rc_listable_by_all(&st)) {
+		close(dfd);
+		walk->private++;
+		return 0;
+	}
 	d = fdopendir(dfd);
 	if (!d) {
 		close(dfd);
 		return errno;
 	}
-	rc_dir_record(&rec, dir, &st, false);
+	rc_dir_record(&rec, dir, &st);
 	err = rc_writer_add(&rec, walk->w);
 	while (!err && (errno = 0, de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		err = rc_walk_name(walk, dirfd(d), dir, de->d_name);
+		err = rc_walk_name(walk, dirfd(d), dir, de);
 	}
-	if (!err && errno) {
-		rc_warn("%s: listing it failed: %s: not marked complete", *dir ? dir : ".",
-			strerror(errno));
-	} else if (!err) {
-		rc_dir_record(&rec, dir, &st, true);
-		err = rc_writer_add(&rec, walk->w);
-	}
+	if (!err && errno)
+		rc_warn("%s: listing it failed: %s", *dir ? dir : ".", strerror(errno));
 	closedir(d);
 	walk->dirs++;
 	if (walk->progress && walk->dirs % 1000 == 0)
@@ -295,7 +269,7 @@ int rc_cmd_seed(int argc, char **argv)
 		return rc_error("seed: %s: %s", root, strerror(errno));
 	walk.dev = st.st_dev;
 	walk.progress = isatty(STDERR_FILENO);
-	if (rc_writer_start(&w, out, &id)) {
+	if (rc_writer_start(&w, out, &id, 0644)) {
 		close(walk.root_fd);
 		return RC_EXIT_ERROR;
 	}
@@ -310,24 +284,31 @@ int rc_cmd_seed(int argc, char **argv)
 		return RC_EXIT_ERROR;
 	printf("%s: %zu directories, %zu entries of %s%s%s", out, walk.dirs, walk.entries, root,
 	       *under ? "/" : "", under);
+	if (walk.private)
+		printf("; %zu directories others may not list left out", walk.private);
 	if (walk.skipped)
 		printf(" (%zu names gone or unreadable during the walk)", walk.skipped);
 	printf("\n");
 	return RC_EXIT_OK;
 }
 
-/* ---- export: a journal's records as a seed ---- */
+/* ---- export: a journal's directories as a seed ---- */
 
-/* A seed keeps no handles, and "used again" means nothing to another node. */
+/*
+ * A mount takes only directories from a seed: each directory's state, once,
+ * without its handle (which a forger could point anywhere) or complete mark.
+ * A journal records only directories everyone may search.
+ */
 static int rc_export_record(const struct recallfs_record *rec, void *writer)
 {
-	struct recallfs_record copy = *rec;
+	struct recallfs_record copy;
 
+	if (rec->type != RECALLFS_REC_DIR || (rec->flags & RECALLFS_DIR_COMPLETE))
+		return 0;
+	copy = *rec;
 	copy.fh = NULL;
 	copy.fh_len = 0;
 	copy.fh_type = 0;
-	if (copy.type == RECALLFS_REC_ENTRY)
-		copy.flags &= ~RECALLFS_ENTRY_HOT;
 	return rc_writer_add(&copy, writer);
 }
 
@@ -365,7 +346,7 @@ int rc_cmd_export(int argc, char **argv)
 		rc_error("%s: %s", journal, j.size ? rc_header_problem(j.header_status) : "empty");
 	else if (!ix || rc_journal_scan(&j, rc_index_apply, ix, &scan))
 		rc_error("out of memory");
-	else if (!rc_writer_start(&w, out, &j.id)) {
+	else if (!rc_writer_start(&w, out, &j.id, 0644)) {
 		if (scan.stop != RC_STOP_END)
 			rc_warn("%s: records from offset %zu on do not decode; exported what came before",
 				journal, scan.good_end);

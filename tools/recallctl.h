@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "recallfs_shim.h"
 #include "recallfs_fs.h"
@@ -92,8 +93,9 @@ struct rc_writer {
 	int err;			/* first error (errno), sticky */
 };
 
+/* @mode: 0600 for a journal (root's alone), 0644 for a seed every client reads. */
 int rc_writer_start(struct rc_writer *w, const char *dest,
-		    const struct recallfs_journal_identity *id);
+		    const struct recallfs_journal_identity *id, mode_t mode);
 int rc_writer_add(const struct recallfs_record *rec, void *writer);
 /* Flush, fsync, rename over @dest and fsync its directory; or remove the temporary file. */
 int rc_writer_finish(struct rc_writer *w);
@@ -126,6 +128,7 @@ size_t rc_index_entries(const struct rc_index *ix);
  * recallfs options are set only for a recallfs mount.
  */
 struct rc_mount {
+	uint64_t mnt_id;		/* mountinfo's first field, statx()'s stx_mnt_id */
 	char *mountpoint;
 	char *root;			/* the mount's root within the filesystem ("/" unless a bind) */
 	char *fstype;

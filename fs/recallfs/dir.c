@@ -153,7 +153,7 @@ static const struct file_operations recallfs_indexed_dir_fops = {
 	.fsync = noop_fsync,
 };
 
-/* A full listing of a lower directory, gathered by recallfs_read_listing(). */
+/* A full listing of a lower directory, gathered by recallfs_learn_listing(). */
 struct recallfs_listing_ctx {
 	struct dir_context ctx;
 	struct recallfs_listing listing;
@@ -234,7 +234,8 @@ static int recallfs_iterate_all(struct file *dir, struct recallfs_listing_ctx *l
  * of its own opened with @cred, so that a complete listing can be recorded
  * whatever the caller's buffer size. The lower directory's stamp is sampled
  * before and after: a listing that a change may have cut is not recorded,
- * nor one an invalidation raced. 0 once the directory was read.
+ * nor one an invalidation raced. 0 once it is recorded; -EAGAIN if it was
+ * read but not recorded.
  */
 int recallfs_learn_listing(struct dentry *dentry, const struct path *lower_path,
 			   const struct cred *cred)
@@ -257,8 +258,8 @@ int recallfs_learn_listing(struct dentry *dentry, const struct path *lower_path,
 		return PTR_ERR(again);
 	lc.listing.buf = kvmalloc(lc.listing.size, GFP_KERNEL);
 	err = lc.listing.buf ? recallfs_iterate_all(again, &lc) : -ENOMEM;
-	if (!err)
-		recallfs_record_listing(dentry, &lc.listing, &before, &learning);
+	if (!err && !recallfs_record_listing(dentry, &lc.listing, &before, &learning))
+		err = -EAGAIN;
 	kvfree(lc.listing.buf);
 	fput(again);
 	return err;

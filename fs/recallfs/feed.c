@@ -130,7 +130,7 @@ static struct file *recallfs_feed_open_file(struct recallfs_feed *feed, const ch
 		return ERR_PTR(d_really_is_negative(dentry) ? -ENOENT : -EINVAL);
 	}
 	file = dentry_open(&(struct path){ .mnt = feed->dir.mnt, .dentry = dentry },
-			   O_RDONLY | O_LARGEFILE, feed->sbi->mounter_cred);
+			   O_RDONLY | O_LARGEFILE | O_NOCTTY, feed->sbi->mounter_cred);
 	dput(dentry);
 	if (IS_ERR(file))
 		*why = "it cannot be opened";

@@ -402,7 +402,8 @@ void recallfs_record_root_attr(struct dentry *root);
 bool recallfs_listing_wanted(struct dentry *dir_dentry);
 int recallfs_indexed_listing(struct dentry *dir_dentry, struct recallfs_listing *out);
 int recallfs_listing_stamp(struct dentry *dir_dentry, struct recallfs_stamp *stamp);
-void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing,
+/* True if the listing was recorded, and the directory is complete in the index. */
+bool recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing,
 			     const struct recallfs_stamp *before,
 			     const struct recallfs_learning *learned);
 void recallfs_prune_dcache(struct super_block *sb, const char *path, u32 len);
@@ -583,12 +584,13 @@ u64 recallfs_journal_bytes(struct recallfs_sb_info *sbi);
 /* The identity of the lower tree, as a journal header holds it (see journal.c). */
 void recallfs_lower_identity(struct recallfs_sb_info *sbi, struct recallfs_journal_identity *id,
 			     u32 *fh, char *buf);
-/* The buffer recallfs_read_records() reads through (a record fits in it). */
+/* The buffer recallfs_read_records() reads through: at least two records. */
 #define RECALLFS_REPLAY_CHUNK	(64 * 1024)
 /*
  * Decode the records of @file in [@pos, @size) through @buf, calling @fn for
- * each one that decodes. 0 (or a read error); *@good_end is the end of the
- * last good record, *@why what stopped the decoding before @size, or NULL.
+ * each one that decodes, until @fn returns non-zero. 0 (or a read error);
+ * *@good_end is the end of the last record read, *@why what stopped the
+ * decoding before @size (NULL if it reached it, or @fn stopped it).
  */
 int recallfs_read_records(struct file *file, char *buf, loff_t pos, loff_t size,
 			  int (*fn)(const struct recallfs_record *rec, void *arg), void *arg,

@@ -48,7 +48,6 @@
 
 /* Each of the two pending buffers; a record is at most 16 KiB. */
 #define RECALLFS_PENDING_SIZE	(256 * 1024)
-/* Replay reads the file in chunks of this size (at least two records). */
 /* Compact automatically once the file is this big and twice the live size. */
 #define RECALLFS_COMPACT_MIN	(1024 * 1024)
 
@@ -460,9 +459,10 @@ int recallfs_read_records(struct file *file, char *buf, loff_t pos, loff_t size,
 {
 	u32 filled = 0, off = 0;
 	loff_t good = pos;		/* the end of the last good record */
+	bool stop = false;
 
 	*why = NULL;
-	while (!*why && good < size) {
+	while (!*why && !stop && good < size) {
 		struct recallfs_record rec;
 		u32 len = 0;
 		int ret;
@@ -470,7 +470,7 @@ int recallfs_read_records(struct file *file, char *buf, loff_t pos, loff_t size,
 		ret = recallfs_record_decode(buf + off, filled - off, &rec, &len);
 		if (ret == RECALLFS_DECODE_OK || ret == RECALLFS_DECODE_SKIP) {
 			if (ret == RECALLFS_DECODE_OK)
-				fn(&rec, arg);
+				stop = fn(&rec, arg);
 			off += len;
 			good += len;
 			continue;

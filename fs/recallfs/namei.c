@@ -504,7 +504,7 @@ int recallfs_listing_stamp(struct dentry *dir_dentry, struct recallfs_stamp *sta
  * still, and is the one its recorded entries were taken under; and only if
  * no invalidation ran since the listing was @learned.
  */
-void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing,
+bool recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_listing *listing,
 			     const struct recallfs_stamp *before,
 			     const struct recallfs_learning *learned)
 {
@@ -513,13 +513,14 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 	struct recallfs_stamp after;
 	struct recallfs_dir *dir;
 	unsigned int losses;
+	bool complete = false;
 	size_t off;
 
 	if (recallfs_listing_stamp(dir_dentry, &after) || !recallfs_stamp_equal(before, &after))
-		return;
+		return false;
 	dir = recallfs_dir_to_record(sbi, dir_dentry, recallfs_lower_dentry(dir_dentry), learned);
 	if (!dir)
-		return;
+		return false;
 	if (!recallfs_stamp_equal(&dir->stamp, before)) {
 		/*
 		 * Its entries are of another state of the directory: not
@@ -538,9 +539,10 @@ void recallfs_record_listing(struct dentry *dir_dentry, const struct recallfs_li
 			goto out;	/* a listing cut short is not complete */
 		recallfs_journal_make_room(sbi);
 	}
-	recallfs_dir_set_complete(sbi, dir, learned, losses);
+	complete = recallfs_dir_set_complete(sbi, dir, learned, losses);
 out:
 	recallfs_dir_put(dir);
+	return complete;
 }
 
 /* @known with the answers of @learned it lacks: an answer kept stays. */

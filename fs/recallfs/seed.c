@@ -10,25 +10,36 @@
  * nothing. It only names directories, and the first lookup that the index
  * cannot answer in a named directory reads that lower directory's complete
  * listing first, as a readdir would (with the caller's credentials, under the
- * recording rules of namei.c). Every later name there, missing or found, is
- * answered from that listing: one READDIR instead of a LOOKUP per name, and
- * nothing a seed says reaches a caller.
+ * recording rules of namei.c). A missing name there is then answered from
+ * that listing; a found one is looked up in the lower directory, whose
+ * dentries the listing gave NFS (READDIRPLUS, or NFSv4 READDIR with
+ * attributes), so that it sends no LOOKUP either. Nothing a seed says reaches
+ * a caller.
  */
 #include <linux/file.h>
+#include <linux/namei.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
-#include <linux/stringhash.h>
 
 #include "internal.h"
 #include "recallfs_journal.h"
 
-/* The most directories all seeds of a mount may name; more are left out, with a log line. */
+/*
+ * The most directories all seeds of a mount may name (24 bytes each, at most
+ * 24 MiB); more are left out, with a log line.
+ */
 #define RECALLFS_SEED_DIRS_MAX	(1UL << 20)
 
+/*
+ * A directory a seed names, kept as a keyed hash of its path, not the path:
+ * a seed is trusted for nothing, so a collision only costs one listing read
+ * ahead of time, and a hostile seed can neither pin long paths in memory nor
+ * crowd one hash chain.
+ */
 struct recallfs_seed_dir {
 	struct hlist_node node;
-	u32 hash;
-	u32 len;
-	char path[];
+	u64 hash;
 };
 
 struct recallfs_seeds {
@@ -36,6 +47,7 @@ struct recallfs_seeds {
 	unsigned int bits;
 	unsigned long nr_dirs;
 	unsigned int nr_loaded;
+	siphash_key_t key;
 };
 
 /* Loading one seed: the table being filled, and what this seed added. */
@@ -46,50 +58,49 @@ struct recallfs_seed_load {
 	int error;
 };
 
-static u32 recallfs_seed_hash(const char *path, u32 len)
+static u64 recallfs_seed_hash(const struct recallfs_seeds *seeds, const char *path, u32 len)
 {
-	return full_name_hash(NULL, path, len);
+	return siphash(path, len, &seeds->key);
 }
 
-static struct hlist_head *recallfs_seed_bucket(const struct recallfs_seeds *seeds, u32 hash)
+static struct hlist_head *recallfs_seed_bucket(const struct recallfs_seeds *seeds, u64 hash)
 {
-	return &seeds->table[hash_32(hash, seeds->bits)];
+	return &seeds->table[hash_64(hash, seeds->bits)];
 }
 
-static bool recallfs_seed_has(const struct recallfs_seeds *seeds, const char *path, u32 len,
-			      u32 hash)
+static bool recallfs_seed_has(const struct recallfs_seeds *seeds, u64 hash)
 {
 	struct recallfs_seed_dir *d;
 
 	hlist_for_each_entry(d, recallfs_seed_bucket(seeds, hash), node)
-		if (d->hash == hash && d->len == len && !memcmp(d->path, path, len))
+		if (d->hash == hash)
 			return true;
 	return false;
 }
 
-/* Each DIR record names a directory; nothing else in a seed is used. */
+/* Each DIR record names a directory; nothing else in a seed is used. Non-zero: stop reading. */
 static int recallfs_seed_add(const struct recallfs_record *rec, void *arg)
 {
 	struct recallfs_seed_load *load = arg;
 	struct recallfs_seeds *seeds = load->seeds;
-	u32 hash = recallfs_seed_hash(rec->dir, rec->dir_len);
 	struct recallfs_seed_dir *d;
+	u64 hash;
 
-	if (rec->type != RECALLFS_REC_DIR || load->error ||
-	    recallfs_seed_has(seeds, rec->dir, rec->dir_len, hash))
+	if (rec->type != RECALLFS_REC_DIR)
+		return 0;
+	hash = recallfs_seed_hash(seeds, rec->dir, rec->dir_len);
+	if (recallfs_seed_has(seeds, hash))
 		return 0;
 	if (seeds->nr_dirs >= RECALLFS_SEED_DIRS_MAX) {
 		load->full = true;
-		return 0;
+		return 1;
 	}
-	d = kmalloc(struct_size(d, path, rec->dir_len), GFP_KERNEL_ACCOUNT);
+	d = kmalloc(sizeof(*d), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!d) {
 		load->error = -ENOMEM;
-		return 0;
+		return 1;
 	}
 	d->hash = hash;
-	d->len = rec->dir_len;
-	memcpy(d->path, rec->dir, rec->dir_len);
 	hlist_add_head(&d->node, recallfs_seed_bucket(seeds, hash));
 	seeds->nr_dirs++;
 	load->added++;
@@ -115,6 +126,26 @@ bool recallfs_identity_describes_lower(const struct recallfs_journal_identity *o
 	       !memcmp(theirs->lowerdir, ours->lowerdir, ours->lowerdir_len);
 }
 
+/*
+ * A regular file, and only that, opened at @path: a seed is named by the
+ * mounter but may be a publisher's symlink, and opening a FIFO blocks the
+ * mount while opening a device can have side effects.
+ */
+static struct file *recallfs_seed_open(const char *path)
+{
+	struct file *file;
+	struct path p;
+	int err;
+
+	err = kern_path(path, LOOKUP_FOLLOW, &p);
+	if (err)
+		return ERR_PTR(err);
+	file = d_is_reg(p.dentry) ? dentry_open(&p, O_RDONLY | O_LARGEFILE | O_NOCTTY, current_cred()) :
+				    ERR_PTR(-EINVAL);
+	path_put(&p);
+	return file;
+}
+
 /* Read the seed at @path into @load; why it was ignored, or NULL. */
 static const char *recallfs_seed_read(struct recallfs_sb_info *sbi, const char *path,
 				      struct recallfs_seed_load *load, char *buf)
@@ -128,9 +159,9 @@ static const char *recallfs_seed_read(struct recallfs_sb_info *sbi, const char *
 	ssize_t n;
 	int ret;
 
-	file = filp_open(path, O_RDONLY | O_LARGEFILE, 0);
+	file = recallfs_seed_open(path);
 	if (IS_ERR(file))
-		return "it cannot be opened";
+		return PTR_ERR(file) == -EINVAL ? "not a regular file" : "it cannot be opened";
 	size = i_size_read(file_inode(file));
 	n = kernel_read(file, buf, min_t(loff_t, size, RECALLFS_JOURNAL_HEADER_MAX), &(loff_t){ 0 });
 	pathbuf = __getname();
@@ -179,6 +210,7 @@ int recallfs_seeds_load(struct recallfs_sb_info *sbi)
 	if (!seeds || !buf)
 		goto nomem;
 	seeds->bits = 16;
+	get_random_bytes(&seeds->key, sizeof(seeds->key));
 	seeds->table = kvcalloc(1U << seeds->bits, sizeof(*seeds->table), GFP_KERNEL_ACCOUNT);
 	if (!seeds->table)
 		goto nomem;
@@ -234,40 +266,51 @@ bool recallfs_seeded(const struct recallfs_sb_info *sbi, const char *path, u32 l
 {
 	if (!sbi->seeds || !sbi->seeds->nr_dirs)
 		return false;
-	return recallfs_seed_has(sbi->seeds, path, len, recallfs_seed_hash(path, len));
+	return recallfs_seed_has(sbi->seeds, recallfs_seed_hash(sbi->seeds, path, len));
 }
 
-/*
- * Before the lower is asked for a name in directory @parent: if a seed names
- * @parent and the index has no complete listing of it, read that listing now
- * (once per inode), as a readdir of the caller would: with the caller's
- * credentials, after the lower directory's own permission check. True if it
- * was read, so that the index may answer the name now.
- */
-bool recallfs_seed_listing(struct dentry *parent)
+/* Does a seed name directory @parent? */
+static bool recallfs_seed_names(struct recallfs_sb_info *sbi, struct dentry *parent)
 {
-	struct recallfs_sb_info *sbi = RECALLFS_SB(parent->d_sb);
-	struct recallfs_inode *ri = RECALLFS_I(d_inode(parent));
-	struct path lower;
 	const char *path;
 	bool seeded;
 	char *buf;
 	u32 len;
 
-	if (!sbi->seeds || READ_ONCE(ri->seed_tried) || READ_ONCE(ri->uncacheable))
-		return false;
-	WRITE_ONCE(ri->seed_tried, true);
 	buf = __getname();
 	if (!buf)
 		return false;
 	path = recallfs_dir_path(parent, buf, &len);
 	seeded = !IS_ERR(path) && recallfs_seeded(sbi, path, len);
 	__putname(buf);
-	if (!seeded || !recallfs_listing_wanted(parent) || recallfs_lower_path(parent, &lower))
+	return seeded;
+}
+
+/*
+ * Before the lower is asked for a name in directory @parent: if a seed names
+ * @parent and the index has no complete listing of it, read that listing now,
+ * as a readdir of the caller would: with the caller's credentials, after the
+ * lower directory's own permission check. True if it was recorded, so that
+ * the index may answer the name now. A caller who may not read it, or a
+ * listing that a change or an invalidation raced, leaves it to the next one.
+ */
+bool recallfs_seed_listing(struct dentry *parent)
+{
+	struct recallfs_sb_info *sbi = RECALLFS_SB(parent->d_sb);
+	struct recallfs_inode *ri = RECALLFS_I(d_inode(parent));
+	struct path lower;
+
+	if (!sbi->seeds || READ_ONCE(ri->seed_tried) || READ_ONCE(ri->uncacheable))
 		return false;
-	if (inode_permission(RECALLFS_NOP_IDMAP d_inode(lower.dentry), MAY_READ) ||
+	if (!recallfs_seed_names(sbi, parent) || !recallfs_listing_wanted(parent)) {
+		WRITE_ONCE(ri->seed_tried, true);	/* for this inode's life: a seed is fixed */
+		return false;
+	}
+	if (recallfs_lower_path(parent, &lower) ||
+	    inode_permission(RECALLFS_NOP_IDMAP d_inode(lower.dentry), MAY_READ) ||
 	    recallfs_learn_listing(parent, &lower, current_cred()))
 		return false;
+	WRITE_ONCE(ri->seed_tried, true);
 	recallfs_count(sbi, RECALLFS_SEED_LISTINGS);
 	return true;
 }
