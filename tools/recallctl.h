@@ -136,6 +136,7 @@ struct rc_mount {
 	char *name;			/* name=: its directory under /sys/fs/recallfs */
 	char *lowerdir;
 	char *journal;			/* NULL without journal= */
+	char *feed;			/* NULL without feed= */
 	bool immutable;
 };
 
