@@ -23,26 +23,10 @@
 
 #include "recallfs_shim.h"
 #include "recallfs_journal.h"
+#include "tap.h"
 
 static const char *recallctl, *release;	/* the tested build, the installed one */
 static char dir[64] = "/tmp/recallctl-test.XXXXXX";
-static int tests, failures;
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "  %s:%d: %s: ", __FILE__, __LINE__, #cond);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		return 0;						\
-	}								\
-} while (0)
-
-static void report(int ok, const char *what)
-{
-	tests++;
-	failures += !ok;
-	printf("%sok %d - %s\n", ok ? "" : "not ", tests, what);
-}
 
 static const char *tmp_path(const char *name)
 {

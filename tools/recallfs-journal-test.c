@@ -15,26 +15,9 @@
 
 #include "recallfs_shim.h"
 #include "recallfs_journal.h"
+#include "tap.h"
 
-static int tests, failures;
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static void report(int ok, const char *what)
-{
-	tests++;
-	if (!ok)
-		failures++;
-	printf("%sok %d - %s\n", ok ? "" : "not ", tests, what);
-}
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "  %s:%d: %s: ", __FILE__, __LINE__, #cond);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-		return 0;						\
-	}								\
-} while (0)
 
 static uint64_t rnd(void)
 {
