@@ -583,50 +583,6 @@ static int test_export(void)
 	return 1;
 }
 
-static int test_publish(void)
-{
-	char feed[300], abs[300], *got;
-	size_t count, len;
-	struct run x;
-	FILE *f;
-
-	snprintf(feed, sizeof(feed), "%s", tmp_path("feed"));	/* tmp_path() reuses its buffers */
-	x = run("publish", "--feed", feed, "apps", NULL);
-	EXPECT_RUN(x, 2);
-	CHECK(strstr(x.err, "needs --root"), "%s", x.err);
-	run_free(&x);
-	snprintf(abs, sizeof(abs), "%s/lib", dir);
-	x = run("publish", "--feed", feed, "--root", dir, "apps/foo", abs, NULL);
-	EXPECT_RUN(x, 0);
-	run_free(&x);
-	x = run("publish", "--feed", feed, "--tree", "opt", NULL);
-	EXPECT_RUN(x, 0);
-	run_free(&x);
-	got = records_of(feed, &count);
-	CHECK(got && !strcmp(got, "3 0 apps/foo/ ino=0\n3 0 lib/ ino=0\n3 1 opt/ ino=0\n"),
-	      "feed:\n%s", got);
-	free(got);
-	/* A publisher that died inside its append: the next one cuts the rest of its record. */
-	free(slurp(feed, &len));
-	f = fopen(feed, "a");
-	CHECK(f && fwrite("\x18\0\0\0\x18\0", 1, 6, f) == 6 && !fclose(f), "append");
-	x = run("publish", "--feed", feed, "bin", NULL);
-	EXPECT_RUN(x, 0);
-	CHECK(strstr(x.err, "cutting a record left unfinished at offset"), "%s", x.err);
-	run_free(&x);
-	got = records_of(feed, &count);
-	CHECK(got && count == 4 && strstr(got, "3 0 bin/ ino=0\n"), "feed:\n%s", got);
-	free(got);
-	x = run("publish", "--feed", feed, "../etc", NULL);
-	EXPECT_RUN(x, 2);
-	run_free(&x);
-	x = run("publish", "--feed", feed, "/etc", NULL);
-	EXPECT_RUN(x, 2);
-	CHECK(strstr(x.err, "must be under --root"), "%s", x.err);
-	run_free(&x);
-	return 1;
-}
-
 static int test_errors(void)
 {
 	struct run x;
@@ -682,7 +638,6 @@ int main(int argc, char **argv)
 	report(test_export(), "export: a journal's directories under one path, without handles");
 	report(test_seed_private(), "seed: only directories everyone may list, in a file all may read");
 	report(test_seed_million(), "seed of a tree of 1,000,000 entries in bounded memory");
-	report(test_publish(), "publish: invalidations appended to a feed, a torn tail cut first");
 	report(test_errors(), "errors name the command, the file or the mount");
 	printf("1..%d\n", tests);
 	if (!failures) {
