@@ -2,7 +2,8 @@
 /*
  * recallctl: an index of records, replayed as the module replays a journal
  * (fs/recallfs/index.c, recallfs_index_apply()), so that offline compaction
- * and merging keep exactly what a mount would have kept:
+ * and merging keep exactly what a mount would have kept, as long as it all
+ * fits the mount's max_entries (no eviction is modelled):
  *
  *  - an ENTRY replaces the entry of its name in its directory (made, with no
  *    state, if missing), keeping its place; a positive entry of a name that a
