@@ -8,7 +8,9 @@
  *  - an ENTRY replaces the entry of its name in its directory (made, with no
  *    state, if missing), keeping its place; a positive entry of a name that a
  *    listing had stays marked as listed; "used again" (HOT) sticks;
- *  - a DIR gives its directory its stamp, handle and complete mark;
+ *  - a DIR gives its directory its stamp, handle and complete mark; a stamp
+ *    other than the one recorded drops the names first (only merged
+ *    journals say that: a mount journals an INVALIDATE before a new stamp);
  *  - an INVALIDATE forgets a directory's entries and state, or a whole tree.
  *
  * Memory: one allocation per entry and per directory, two chained hash tables.
