@@ -58,6 +58,8 @@ static int rc_parse_options(struct rc_mount *mnt, char *opts)
 			to = &mnt->journal;
 		else if (!strcmp(opt, "name"))
 			to = &mnt->name;
+		else if (!strcmp(opt, "feed"))
+			to = &mnt->feed;
 		if (to && !(*to = strdup(rc_unescape(eq + 1))))
 			return ENOMEM;
 	}
@@ -103,6 +105,7 @@ static void rc_mount_free(struct rc_mount *mnt)
 	free(mnt->name);
 	free(mnt->lowerdir);
 	free(mnt->journal);
+	free(mnt->feed);
 }
 
 int rc_mounts_read(struct rc_mounts *m)

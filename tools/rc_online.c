@@ -85,6 +85,9 @@ static const struct {
 	{ "seeds", true, "seed journals loaded at mount" },
 	{ "seed_dirs", true, "directories the seeds name" },
 	{ "seed_listings", false, "directories listed ahead of lookups because a seed names them" },
+	{ "feed_checks", false, "times the feed file's attributes were asked for" },
+	{ "feed_invalidations", false, "feed records applied" },
+	{ "feed_resets", false, "times everything was forgotten: the feed was replaced, cut or damaged" },
 };
 
 static int rc_stat_kind(const char *key)
@@ -250,8 +253,8 @@ static void rc_status_line(const struct rc_mount *mnt)
 	if (rc_sysfs_read(mnt->name, "mode", mode, sizeof(mode)))
 		snprintf(mode, sizeof(mode), "%s", mnt->immutable ? "immutable" : "?");
 	mode[strcspn(mode, "\n")] = '\0';
-	printf("%-16s %-24s %-9s %-24s %-24s", mnt->name, mnt->mountpoint, mode, mnt->lowerdir ?: "-",
-	       mnt->journal ?: "-");
+	printf("%-16s %-24s %-9s %-24s %-24s %-24s", mnt->name, mnt->mountpoint, mode,
+	       mnt->lowerdir ?: "-", mnt->journal ?: "-", mnt->feed ?: "-");
 	if (rc_read_stats(mnt->name, &s)) {
 		printf(" %5s %10s %8s %6s %12s\n", "-", "-", "-", "-", "-");
 		return;
@@ -277,8 +280,9 @@ int rc_cmd_status(int argc, char **argv)
 		return rc_error("status: takes no arguments");
 	if (rc_mounts_read(&m))
 		return RC_EXIT_ERROR;
-	printf("%-16s %-24s %-9s %-24s %-24s %5s %10s %8s %6s %12s\n", "NAME", "MOUNTPOINT", "MODE",
-	       "LOWERDIR", "JOURNAL", "SEEDS", "ENTRIES", "DIRS", "HITS", "LOWER_LOOKUPS");
+	printf("%-16s %-24s %-9s %-24s %-24s %-24s %5s %10s %8s %6s %12s\n", "NAME", "MOUNTPOINT",
+	       "MODE", "LOWERDIR", "JOURNAL", "FEED", "SEEDS", "ENTRIES", "DIRS", "HITS",
+	       "LOWER_LOOKUPS");
 	for (i = 0; i < m.n; i++) {
 		if (m.v[i].is_recallfs && m.v[i].name) {
 			rc_status_line(&m.v[i]);

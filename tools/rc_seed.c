@@ -25,7 +25,7 @@
 #include "recallctl.h"
 
 /* A relative directory path for sysfs and records: no leading or trailing '/', no "." or "..". */
-static int rc_clean_under(const char *under, char *out, size_t size)
+int rc_clean_under(const char *under, char *out, size_t size)
 {
 	const char *p = under;
 	size_t n = 0;
@@ -208,7 +208,7 @@ static int rc_fstype_of(const char *path, char *out, size_t size)
 }
 
 /* What a mount with lowerdir=@root would call its lower tree (recallfs_lower_identity()). */
-static int rc_identity_of(const char *root, struct recallfs_journal_identity *id, char *fstype,
+int rc_identity_of(const char *root, struct recallfs_journal_identity *id, char *fstype,
 			  size_t fstype_size, unsigned char *fh)
 {
 	struct file_handle *h = (struct file_handle *)fh;

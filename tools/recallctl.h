@@ -10,6 +10,7 @@
  *	rc_online.c	status, stats, invalidate, mode, sync and compact of mounts
  *	rc_offline.c	dump, verify, compact and merge of journal files
  *	rc_seed.c	seed journals: walked from a tree, or exported from a journal
+ *	rc_feed.c	the invalidation feed: publish
  *	rc_output.c	escaping of names for text and JSON output
  */
 #ifndef _RECALLCTL_H
@@ -135,6 +136,7 @@ struct rc_mount {
 	char *name;			/* name=: its directory under /sys/fs/recallfs */
 	char *lowerdir;
 	char *journal;			/* NULL without journal= */
+	char *feed;			/* NULL without feed= */
 	bool immutable;
 };
 
@@ -176,6 +178,17 @@ int rc_cmd_verify(int argc, char **argv);
 int rc_cmd_merge(int argc, char **argv);
 int rc_cmd_seed(int argc, char **argv);		/* rc_seed.c */
 int rc_cmd_export(int argc, char **argv);
+int rc_cmd_publish(int argc, char **argv);	/* rc_feed.c */
+
+/*
+ * rc_seed.c: the identity a mount with lowerdir=@root gives its lower tree
+ * (@fstype and @fh hold its parts: 64 and sizeof(struct file_handle) +
+ * RECALLFS_JOURNAL_FH_MAX bytes); and @under as a relative directory path
+ * (no leading or trailing '/', no "." or ".."): 0 or an errno.
+ */
+int rc_identity_of(const char *root, struct recallfs_journal_identity *id, char *fstype,
+		   size_t fstype_size, unsigned char *fh);
+int rc_clean_under(const char *under, char *out, size_t size);
 int rc_offline_compact(const char *journal, const char *out);
 
 /* ---- rc_output.c ---- */

@@ -885,14 +885,13 @@ static void recallfs_forget(struct recallfs_sb_info *sbi, const char *path, u32 
 	}
 }
 
-int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tree)
+void recallfs_invalidate_nosync(struct recallfs_sb_info *sbi, const char *path, bool tree)
 {
 	struct recallfs_record rec = {
 		.type = RECALLFS_REC_INVALIDATE,
 		.flags = tree ? RECALLFS_INVALIDATE_TREE : 0,
 	};
 	u32 len;
-	int err;
 
 	while (*path == '/')
 		path++;
@@ -913,15 +912,26 @@ int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tre
 	recallfs_prune_dcache(sbi->sb, path, len);
 	recallfs_prune_lower_dir(sbi, path, len);
 	recallfs_invalidation_end(sbi->index);
+}
+
+int recallfs_invalidations_sync(struct recallfs_sb_info *sbi)
+{
 	/*
 	 * Durable at once: a crash must not bring the forgotten entries back.
 	 * If it cannot be, the journal must not bring them back either, and
 	 * the caller hears of it.
 	 */
-	err = recallfs_journal_sync(sbi);
+	int err = recallfs_journal_sync(sbi);
+
 	if (err)
 		recallfs_journal_discard(sbi);
 	return err;
+}
+
+int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tree)
+{
+	recallfs_invalidate_nosync(sbi, path, tree);
+	return recallfs_invalidations_sync(sbi);
 }
 
 static int recallfs_apply_entry(struct recallfs_sb_info *sbi, const struct recallfs_record *rec)

@@ -57,6 +57,9 @@ enum recallfs_counter {
 	RECALLFS_JOURNAL_TRUNCATED,	/* bytes cut from a torn or corrupt tail */
 	RECALLFS_JOURNAL_ERRORS,	/* journal I/O errors (journaling stops at the first) */
 	RECALLFS_SEED_LISTINGS,		/* directories listed ahead of lookups: a seed names them */
+	RECALLFS_FEED_CHECKS,		/* feed file attributes asked for */
+	RECALLFS_FEED_INVALIDATIONS,	/* feed records applied */
+	RECALLFS_FEED_RESETS,		/* everything forgotten: the feed was replaced, cut or damaged */
 	RECALLFS_NR_COUNTERS
 };
 
@@ -68,6 +71,7 @@ struct recallfs_index;		/* index.c */
 struct recallfs_journal;	/* journal.c */
 struct recallfs_listing;	/* dir.c */
 struct recallfs_seeds;		/* seed.c */
+struct recallfs_feed;		/* feed.c */
 struct recallfs_journal_identity;	/* include/recallfs_journal.h */
 struct recallfs_release;	/* file.c */
 
@@ -94,6 +98,9 @@ struct recallfs_sb_info {
 	char **seed_paths;		/* seed= options as given, nr_seed_paths of them */
 	unsigned int nr_seed_paths;
 	struct recallfs_seeds *seeds;	/* the directories they name; NULL without seed= */
+	char *feed_path;		/* feed= or NULL */
+	unsigned int feed_interval_secs;	/* changes on remount: READ_ONCE */
+	struct recallfs_feed *feed;	/* NULL without feed= */
 	int mode;			/* enum recallfs_mode; READ_ONCE/WRITE_ONCE */
 	/* The next four change on remount (params.c): READ_ONCE where used. */
 	unsigned int revalidate_secs;	/* verify mode: stamp check interval */
@@ -439,6 +446,18 @@ void recallfs_seeds_usage(const struct recallfs_sb_info *sbi, unsigned int *load
 			  unsigned long *dirs);
 bool recallfs_seeded(const struct recallfs_sb_info *sbi, const char *path, u32 len);
 bool recallfs_seed_listing(struct dentry *parent);
+/* Whether a seed's or feed's header @theirs describes the lower tree @ours describes. */
+bool recallfs_identity_describes_lower(const struct recallfs_journal_identity *ours,
+				       const struct recallfs_journal_identity *theirs);
+
+/* feed.c: the invalidation feed (feed=), checked every feed_interval= seconds */
+int recallfs_feed_open(struct recallfs_sb_info *sbi, struct fs_context *fc);
+void recallfs_feed_close(struct recallfs_sb_info *sbi);
+/* A remount changed feed_interval=: the next check in that many seconds. */
+void recallfs_feed_rearm(struct recallfs_sb_info *sbi);
+
+/* sysfs.c: a directory path as sysfs takes it (no empty, "." or ".." component) */
+bool recallfs_relative_path_ok(const char *path, size_t len);
 
 /* file.c: also the open, seek and fsync of directories */
 extern const struct file_operations recallfs_file_fops;
@@ -540,6 +559,9 @@ int recallfs_index_dir_records(struct recallfs_dir *dir,
  * was recorded there is not an error: returns 0.
  */
 int recallfs_invalidate(struct recallfs_sb_info *sbi, const char *path, bool tree);
+/* The same without the journal sync, for a batch; then recallfs_invalidations_sync(). */
+void recallfs_invalidate_nosync(struct recallfs_sb_info *sbi, const char *path, bool tree);
+int recallfs_invalidations_sync(struct recallfs_sb_info *sbi);
 int recallfs_set_mode(struct recallfs_sb_info *sbi, enum recallfs_mode mode);
 
 /* journal.c: the on-disk journal (journal= mount option) */

@@ -18,6 +18,9 @@ struct recallfs_fs_context {
 	char *name;
 	char *seeds[RECALLFS_SEEDS_MAX];
 	unsigned int nr_seeds;
+	char *feed;
+	unsigned int feed_interval_secs;
+	bool feed_interval_set;
 	bool immutable;
 	unsigned int revalidate_secs;
 	unsigned int commit_secs;
@@ -32,6 +35,7 @@ struct recallfs_fs_context {
 
 #define RECALLFS_DEFAULT_REVALIDATE	1		/* seconds */
 #define RECALLFS_DEFAULT_COMMIT		5		/* seconds */
+#define RECALLFS_DEFAULT_FEED_INTERVAL	30		/* seconds */
 #define RECALLFS_DEFAULT_MAX_ENTRIES	1000000		/* about 200 MiB at most */
 #define RECALLFS_MAX_INTERVAL		86400		/* seconds */
 #define RECALLFS_NAME_MAX		64
@@ -41,6 +45,8 @@ enum recallfs_param {
 	Opt_journal,
 	Opt_name,
 	Opt_seed,
+	Opt_feed,
+	Opt_feed_interval,
 	Opt_immutable,
 	Opt_revalidate,
 	Opt_commit,
@@ -53,6 +59,8 @@ const struct fs_parameter_spec recallfs_param_specs[] = {
 	fsparam_string("journal", Opt_journal),
 	fsparam_string("name", Opt_name),
 	fsparam_string("seed", Opt_seed),
+	fsparam_string("feed", Opt_feed),
+	fsparam_u32("feed_interval", Opt_feed_interval),
 	fsparam_flag("immutable", Opt_immutable),
 	fsparam_u32("revalidate", Opt_revalidate),
 	fsparam_u32("commit", Opt_commit),
@@ -114,6 +122,13 @@ static int recallfs_parse_param(struct fs_context *fc, struct fs_parameter *para
 				       RECALLFS_SEEDS_MAX);
 		recallfs_take_string(&ctx->seeds[ctx->nr_seeds++], param);
 		return 0;
+	case Opt_feed:
+		recallfs_take_string(&ctx->feed, param);
+		return 0;
+	case Opt_feed_interval:
+		ctx->feed_interval_secs = result.uint_32;
+		ctx->feed_interval_set = true;
+		return recallfs_check_interval(fc, "feed_interval", result.uint_32, 1);
 	case Opt_immutable:
 		ctx->immutable = true;
 		return 0;
@@ -194,6 +209,9 @@ static void recallfs_apply_options(struct recallfs_sb_info *sbi, struct recallfs
 	ctx->journal = NULL;
 	sbi->name = ctx->name;
 	ctx->name = NULL;
+	sbi->feed_path = ctx->feed;
+	ctx->feed = NULL;
+	sbi->feed_interval_secs = ctx->feed_interval_secs;
 	sbi->mode = ctx->immutable ? RECALLFS_MODE_IMMUTABLE : RECALLFS_MODE_VERIFY;
 	sbi->revalidate_secs = ctx->revalidate_secs;
 	sbi->commit_secs = ctx->commit_secs;
@@ -310,6 +328,8 @@ static int recallfs_reconfigure(struct fs_context *fc)
 		return invalfc(fc, "name= cannot be changed by a remount");
 	if (recallfs_seeds_changed(ctx, sbi))
 		return invalfc(fc, "seed= cannot be changed by a remount");
+	if (recallfs_string_changed(ctx->feed, sbi->feed_path))
+		return invalfc(fc, "feed= cannot be changed by a remount");
 	err = recallfs_remount_limits(fc, sbi, &max, &min, &min_given);
 	if (err)
 		return err;
@@ -322,6 +342,10 @@ static int recallfs_reconfigure(struct fs_context *fc)
 		WRITE_ONCE(sbi->revalidate_secs, ctx->revalidate_secs);
 	if (ctx->commit_set)
 		WRITE_ONCE(sbi->commit_secs, ctx->commit_secs);
+	if (ctx->feed_interval_set) {
+		WRITE_ONCE(sbi->feed_interval_secs, ctx->feed_interval_secs);
+		recallfs_feed_rearm(sbi);
+	}
 	WRITE_ONCE(sbi->max_entries, max);
 	WRITE_ONCE(sbi->min_entries, min);
 	sbi->min_entries_given |= min_given;
@@ -339,6 +363,7 @@ static void recallfs_free_fc(struct fs_context *fc)
 		kfree(ctx->lowerdir);
 		kfree(ctx->journal);
 		kfree(ctx->name);
+		kfree(ctx->feed);
 		while (ctx->nr_seeds)
 			kfree(ctx->seeds[--ctx->nr_seeds]);
 		kfree(ctx);
@@ -361,6 +386,7 @@ int recallfs_init_fs_context(struct fs_context *fc)
 		return -ENOMEM;
 	ctx->revalidate_secs = RECALLFS_DEFAULT_REVALIDATE;
 	ctx->commit_secs = RECALLFS_DEFAULT_COMMIT;
+	ctx->feed_interval_secs = RECALLFS_DEFAULT_FEED_INTERVAL;
 	ctx->max_entries = RECALLFS_DEFAULT_MAX_ENTRIES;
 	fc->fs_private = ctx;
 	fc->ops = &recallfs_context_ops;

@@ -108,13 +108,13 @@ static int recallfs_seed_add(const struct recallfs_record *rec, void *arg)
 }
 
 /*
- * Does @theirs (a seed's header) describe this mount's lower tree? Its path
+ * Does @theirs (a seed's or a feed's header) describe this mount's lower tree? Its path
  * on the publisher's host may differ from ours: the lower root's file handle
  * and filesystem type say which tree it is, the path only where the lower
  * filesystem gives no handle.
  */
-static bool recallfs_seed_matches(const struct recallfs_journal_identity *ours,
-				  const struct recallfs_journal_identity *theirs)
+bool recallfs_identity_describes_lower(const struct recallfs_journal_identity *ours,
+				       const struct recallfs_journal_identity *theirs)
 {
 	if (ours->fstype_len != theirs->fstype_len ||
 	    memcmp(ours->fstype, theirs->fstype, ours->fstype_len))
@@ -175,7 +175,7 @@ static const char *recallfs_seed_read(struct recallfs_sb_info *sbi, const char *
 		why = "written by a newer recallfs";
 	else if (ret < 0)
 		why = "no valid journal header";
-	else if (!recallfs_seed_matches(&ours, &theirs))
+	else if (!recallfs_identity_describes_lower(&ours, &theirs))
 		why = "it describes another lower tree";
 	else if (recallfs_read_records(file, buf, ret, size, recallfs_seed_add, load, &good, &why))
 		why = "a read error";

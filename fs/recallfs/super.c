@@ -27,6 +27,7 @@ void recallfs_free_sb_info(struct recallfs_sb_info *sbi)
 	kfree(sbi->lowerdir);
 	kfree(sbi->journal_path);
 	kfree(sbi->name);
+	kfree(sbi->feed_path);
 	recallfs_seeds_free(sbi);
 	while (sbi->nr_seed_paths)
 		kfree(sbi->seed_paths[--sbi->nr_seed_paths]);
@@ -64,6 +65,10 @@ static int recallfs_show_options(struct seq_file *m, struct dentry *root)
 	seq_show_option(m, "name", sbi->name);
 	for (i = 0; i < sbi->nr_seed_paths; i++)
 		seq_show_option(m, "seed", sbi->seed_paths[i]);
+	if (sbi->feed_path) {
+		seq_show_option(m, "feed", sbi->feed_path);
+		seq_printf(m, ",feed_interval=%u", READ_ONCE(sbi->feed_interval_secs));
+	}
 	/* The mode as mounted may have been changed through sysfs since. */
 	if (recallfs_mode(sbi) == RECALLFS_MODE_IMMUTABLE)
 		seq_puts(m, ",immutable");
@@ -170,7 +175,11 @@ int recallfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	err = recallfs_setup_cache(sb, fc);
 	if (err)
 		return err;
-	return recallfs_make_root(sb);
+	err = recallfs_make_root(sb);
+	if (err)
+		return err;
+	/* Its first reading invalidates, which needs the root. */
+	return recallfs_feed_open(sbi, fc);
 }
 
 /* Undo recallfs_setup_cache(), whatever part of it was done. */
@@ -186,7 +195,9 @@ static void recallfs_kill_sb(struct super_block *sb)
 {
 	struct recallfs_sb_info *sbi = RECALLFS_SB(sb);
 
-	/* No admin request may come in while the superblock goes away. */
+	/* No feed check, nor admin request, may come in while the superblock goes away. */
+	if (sbi)
+		recallfs_feed_close(sbi);
 	if (sbi && sbi->sysfs_registered)
 		recallfs_sysfs_unregister(sbi);
 	kill_anon_super(sb);

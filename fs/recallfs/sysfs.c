@@ -50,6 +50,7 @@ static const char * const recallfs_feature_names[] = {
 	"complete_listing",	/* answers misses from a fully recorded directory */
 	"crc32c",		/* journal records are checksummed */
 	"seed",			/* seed= mount options */
+	"feed",			/* feed= and feed_interval= mount options */
 };
 
 static ssize_t features_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -101,7 +102,7 @@ static bool recallfs_component_ok(const char *name, size_t len)
 }
 
 /* A relative path without leading or trailing '/'; "" is not one. */
-static bool recallfs_relative_path_ok(const char *path, size_t len)
+bool recallfs_relative_path_ok(const char *path, size_t len)
 {
 	const char *end = path + len;
 	const char *slash;
@@ -181,8 +182,11 @@ static const struct recallfs_stat_counter recallfs_journal_stats[] = {
 	{ "errors",		RECALLFS_JOURNAL_ERRORS },
 };
 
-static const struct recallfs_stat_counter recallfs_seed_stats[] = {
+static const struct recallfs_stat_counter recallfs_seed_feed_stats[] = {
 	{ "seed_listings",	RECALLFS_SEED_LISTINGS },
+	{ "feed_checks",	RECALLFS_FEED_CHECKS },
+	{ "feed_invalidations",	RECALLFS_FEED_INVALIDATIONS },
+	{ "feed_resets",	RECALLFS_FEED_RESETS },
 };
 
 static int recallfs_emit_counters(struct recallfs_sb_info *sbi, char *buf, int len,
@@ -218,8 +222,8 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr, cha
 	recallfs_seeds_usage(sbi, &seeds, &seed_dirs);
 	len += sysfs_emit_at(buf, len, "seeds %u\n", seeds);
 	len += sysfs_emit_at(buf, len, "seed_dirs %lu\n", seed_dirs);
-	return recallfs_emit_counters(sbi, buf, len, recallfs_seed_stats,
-				      ARRAY_SIZE(recallfs_seed_stats));
+	return recallfs_emit_counters(sbi, buf, len, recallfs_seed_feed_stats,
+				      ARRAY_SIZE(recallfs_seed_feed_stats));
 }
 
 static ssize_t recallfs_invalidate_store(struct kobject *kobj, const char *buf,

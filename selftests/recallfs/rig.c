@@ -407,7 +407,8 @@ const char *const stat_keys[NSTATS] = {
 	"lookups", "negative_hits", "positive_hits", "lower_lookups", "handle_binds",
 	"lower_opens", "shared_opens", "revalidations", "invalidations", "not_admitted", "evicted", "shrunk", "entries",
 	"directories", "memory_bytes", "entry_bytes", "journal_bytes", "records", "replayed",
-	"truncated", "errors", "seeds", "seed_dirs", "seed_listings",
+	"truncated", "errors", "seeds", "seed_dirs", "seed_listings", "feed_checks",
+	"feed_invalidations", "feed_resets",
 };
 struct stats read_stats(const char *name)
 {

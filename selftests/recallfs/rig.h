@@ -96,7 +96,7 @@ int sysfs_puts(const char *name, const char *attr, const char *s);
 int sysfs_read(const char *name, const char *attr, char *out, size_t size);
 
 /* The "key value" lines of /sys/fs/recallfs/NAME/stats. */
-#define NSTATS 24
+#define NSTATS 27
 extern const char *const stat_keys[NSTATS];
 struct stats {
 	long long v[NSTATS];	/* -1: missing */

@@ -143,6 +143,17 @@ FIXTURE_TEARDOWN(warm)
 		;
 	while (!umount2(self->nfs, MNT_DETACH))
 		;
+	{
+		char p[PATH_MAX];
+
+		/* The feed test's second client. */
+		path_join(p, sizeof(p), self->base, "mnt2");
+		while (!umount2(p, MNT_DETACH))
+			;
+		path_join(p, sizeof(p), self->base, "nfs2");
+		while (!umount2(p, MNT_DETACH))
+			;
+	}
 	remove_tree(self->base);
 }
 
@@ -1429,6 +1440,162 @@ TEST_F(warm, forged_seed_grants_nothing)
 	}
 	UMOUNT_RECALLFS();
 	remove_tree(forgery);
+}
+
+/* ---- the invalidation feed ---- */
+
+/* A second client: its own NFS mount at @nfs and recallfs at @mnt, named @name. */
+static int mount_client(FIXTURE_DATA(warm) *self, const char *nfs, const char *mnt,
+			const char *name, const char *opts)
+{
+	char src[PATH_MAX + 16], nfsopts[128], out[1024], data[3 * PATH_MAX];
+	const char *const argv[] = { "/bin/mount", "-t", "nfs", "-o", nfsopts, src, nfs, NULL };
+	const char *const envp[] = { PATH_ENV, NULL };
+	int status;
+
+	xsnprintf(src, sizeof(src), "127.0.0.1:%s", self->export);
+	xsnprintf(nfsopts, sizeof(nfsopts), "vers=%s,actimeo=3600,nosharecache", self->vers);
+	if (mkdir(nfs, 0755) || mkdir(mnt, 0755) ||
+	    run_capture(argv, envp, out, sizeof(out), &status) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	xsnprintf(data, sizeof(data), "lowerdir=%s,name=%s%s", nfs, name, opts);
+	return mount("none", mnt, "recallfs", 0, data) ? errno : 0;
+}
+
+/* Wait up to @ms for @path to exist; the milliseconds it took, or -1. */
+static long wait_exists(const char *path, long ms)
+{
+	struct timespec t0, t;
+	struct stat st;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		long el;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (!lstat(path, &st))
+			return el;
+		if (el > ms)
+			return -1;
+		usleep(50 * 1000);
+	}
+}
+
+#define FEED_INTERVAL	1	/* seconds */
+
+TEST_F(warm, feed_reaches_two_clients)
+{
+	const char *publisher = env("RECALLFS_LOWER");
+	char feed[PATH_MAX], opts[PATH_MAX + 64], out[4096], path[PATH_MAX], tmp[PATH_MAX];
+	char nfs2[PATH_MAX], mnt2[PATH_MAX], name2[64], feed2[PATH_MAX + 16];
+	const char *mnts[2] = { self->mnt, mnt2 }, *nfss[2] = { self->nfs, nfs2 };
+	const char *names[2] = { self->name, name2 };
+	struct rpcs before[2], after[2];
+	long long checks[2];
+	struct stat st;
+
+	REQUIRE_READY();
+	ASSERT_TRUE(publisher != NULL);
+	path_join(feed, sizeof(feed), publisher, ".feed");
+	unlink(feed);
+	ASSERT_EQ(0, recallctl(out, sizeof(out), "publish", "--feed", feed, "--root", publisher,
+			       "apps", NULL)) TH_LOG("publish: %s", out);
+	path_join(path, sizeof(path), self->export, "apps/newapp");
+	remove_tree(path);
+
+	/* Two clients, each with its own NFS mount of the tree, both reading the feed. */
+	mount_nfs(_metadata, self);
+	xsnprintf(opts, sizeof(opts), ",immutable,feed=%s/.feed,feed_interval=%d", self->nfs,
+		  FEED_INTERVAL);
+	MOUNT_RECALLFS(false, opts);
+	path_join(nfs2, sizeof(nfs2), self->base, "nfs2");
+	path_join(mnt2, sizeof(mnt2), self->base, "mnt2");
+	xsnprintf(name2, sizeof(name2), "wt%d-feed2", getpid());
+	xsnprintf(feed2, sizeof(feed2), ",immutable,feed=%s/.feed,feed_interval=%d", nfs2,
+		  FEED_INTERVAL);
+	ASSERT_EQ(0, mount_client(self, nfs2, mnt2, name2, feed2)) TH_LOG("second client: %s",
+									  strerror(errno));
+	for (int c = 0; c < 2; c++) {
+		path_join(path, sizeof(path), mnts[c], "apps/newapp/1.0");
+		EXPECT_EQ(-1, lstat(path, &st));	/* recorded missing: immutable */
+		EXPECT_EQ(-1, lstat(path, &st));
+	}
+
+	/* Publish: the version is renamed into place on the server, then one feed record. */
+	path_join(tmp, sizeof(tmp), self->export, "apps/.newapp.tmp");
+	remove_tree(tmp);
+	ASSERT_EQ(0, mkdir(tmp, 0755));
+	path_join(path, sizeof(path), tmp, "1.0");
+	ASSERT_EQ(0, mkdir(path, 0755));
+	path_join(path, sizeof(path), self->export, "apps/newapp");
+	ASSERT_EQ(0, rename(tmp, path));
+	ASSERT_EQ(0, recallctl(out, sizeof(out), "publish", "--feed", feed, "apps", NULL))
+		TH_LOG("publish: %s", out);
+	for (int c = 0; c < 2; c++) {
+		long ms;
+
+		path_join(path, sizeof(path), mnts[c], "apps/newapp/1.0");
+		ms = wait_exists(path, (FEED_INTERVAL + 1) * 1000L * RECALLFS_TIME_SCALE);
+		EXPECT_LE(0, ms) TH_LOG("client %d: apps/newapp/1.0 not seen within %d s", c + 1,
+					(FEED_INTERVAL + 1) * RECALLFS_TIME_SCALE);
+		note("client %d saw the new version after %ld ms (feed_interval=%d)\n", c + 1, ms,
+		     FEED_INTERVAL);
+	}
+
+	/* An idle feed: one GETATTR per check, nothing else. */
+	for (int c = 0; c < 2; c++) {
+		ASSERT_EQ(0, nfs_rpcs(nfss[c], &before[c], NULL, 0));
+		checks[c] = stat_of((struct stats[]){ read_stats(names[c]) }, "feed_checks");
+	}
+	clock_gettime(CLOCK_MONOTONIC, &self->t0);
+	sleep(5);
+	for (int c = 0; c < 2; c++) {
+		struct rpcs d;
+		long long n;
+
+		ASSERT_EQ(0, nfs_rpcs(nfss[c], &after[c], NULL, 0));
+		n = stat_of((struct stats[]){ read_stats(names[c]) }, "feed_checks") - checks[c];
+		d = rpc_delta(&before[c], &after[c]);
+		log_run(self, c ? "client 2, idle feed, 5 s" : "client 1, idle feed, 5 s", &d);
+		/* The counter moves just before its GETATTR: one may fall on either side of a sample. */
+		EXPECT_GE(1LL, llabs((long long)d.v[RPC_GETATTR] - n))
+			TH_LOG("client %d: %lld checks, %llu GETATTR", c + 1, n, d.v[RPC_GETATTR]);
+		EXPECT_LE(3, n);
+		EXPECT_GE(6, n);
+		EXPECT_EQ(d.v[RPC_GETATTR], rpc_total(&d)) TH_LOG("client %d: RPCs besides GETATTR", c + 1);
+	}
+
+	/* A rotation: each client forgets everything, once, and follows the new feed. */
+	ASSERT_EQ(0, recallctl(out, sizeof(out), "publish", "--feed", feed, "--rotate", "--root",
+			       publisher, NULL)) TH_LOG("publish --rotate: %s", out);
+	for (int c = 0; c < 2; c++) {
+		long long resets = 0;
+
+		for (int i = 0; i < 40 * RECALLFS_TIME_SCALE && resets < 1; i++) {
+			usleep(100 * 1000);
+			resets = stat_of((struct stats[]){ read_stats(names[c]) }, "feed_resets");
+		}
+		EXPECT_EQ(1, resets) TH_LOG("client %d: feed_resets %lld after the rotation", c + 1, resets);
+		EXPECT_EQ(0, stat_of((struct stats[]){ read_stats(names[c]) }, "directories"));
+	}
+	ASSERT_EQ(0, recallctl(out, sizeof(out), "publish", "--feed", feed, "apps", NULL))
+		TH_LOG("publish after the rotation: %s", out);
+	sleep(3 * FEED_INTERVAL);
+	for (int c = 0; c < 2; c++) {
+		struct stats s = read_stats(names[c]);
+
+		/* One reset, not one per check; the record after the rotation was applied. */
+		EXPECT_EQ(1, stat_of(&s, "feed_resets")) TH_LOG("client %d", c + 1);
+		EXPECT_LE(3, stat_of(&s, "feed_invalidations")) TH_LOG("client %d", c + 1);
+	}
+	ASSERT_EQ(0, umount2(mnt2, 0));
+	ASSERT_EQ(0, umount2(nfs2, 0));
+	UMOUNT_RECALLFS();
+	path_join(path, sizeof(path), self->export, "apps/newapp");
+	remove_tree(path);
+	unlink(feed);
 }
 
 TEST_HARNESS_MAIN
