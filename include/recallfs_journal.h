@@ -170,7 +170,7 @@ struct recallfs_journal_dir_cookie {
 	__le64 change_cookie;
 };
 
-/* INVALIDATE records have nothing after the head but the dir string. */
+/* INVALIDATE and SEED records have nothing after the head but the dir string. */
 
 /*
  * The lower tree a journal belongs to, decoded. Strings point into the
@@ -237,6 +237,14 @@ int recallfs_header_decode(const void *buf, __u32 avail, struct recallfs_journal
 /* Whether two identities name the same lower tree (created is not compared). */
 int recallfs_identity_equal(const struct recallfs_journal_identity *a,
 			    const struct recallfs_journal_identity *b);
+/*
+ * Whether two identities name the same tree as seen from two hosts, as a
+ * seed or a feed must the mount's: the lowerdir path may differ between
+ * them, so the root's file handle and the filesystem type decide; the path
+ * only where the filesystem gives no handle.
+ */
+int recallfs_identity_same_tree(const struct recallfs_journal_identity *a,
+				const struct recallfs_journal_identity *b);
 
 /* CRC32C as the format uses it (seed ~0, inverted result). */
 __u32 recallfs_journal_crc(const void *buf, __u32 len);

@@ -17,6 +17,11 @@ enum recallfs_record_type {
 	RECALLFS_REC_ENTRY = 1,		/* a name in a directory: negative or positive */
 	RECALLFS_REC_DIR = 2,		/* a directory's change stamp and "complete" mark */
 	RECALLFS_REC_INVALIDATE = 3,	/* forget a directory (or a subtree) */
+	/*
+	 * In a feed: load the seed journal at dir, a file's path relative to the
+	 * tree's root. Not a must-know type: code that does not know it skips it.
+	 */
+	RECALLFS_REC_SEED = 4,
 };
 
 /* flags of RECALLFS_REC_ENTRY */

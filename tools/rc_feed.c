@@ -22,6 +22,8 @@
 
 #include "recallctl.h"
 
+#define RC_PUBLISH_SEEDS_MAX	64	/* --seed options in one append */
+
 struct rc_publish {
 	const char *feed;
 	const char *root;		/* --root: the tree, needed to start a feed */
@@ -29,6 +31,8 @@ struct rc_publish {
 	bool rotate;
 	char **dirs;
 	int ndirs;
+	char *seeds[RC_PUBLISH_SEEDS_MAX];	/* --seed: seed files for mounts to load */
+	int nseeds;
 };
 
 static int rc_publish_args(int argc, char **argv, struct rc_publish *p)
@@ -46,13 +50,17 @@ static int rc_publish_args(int argc, char **argv, struct rc_publish *p)
 			p->tree = true;
 		else if (!strcmp(argv[i], "--rotate"))
 			p->rotate = true;
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc && p->nseeds == RC_PUBLISH_SEEDS_MAX)
+			return rc_error("publish: at most %d --seed in one append", RC_PUBLISH_SEEDS_MAX);
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			p->seeds[p->nseeds++] = argv[++i];
 		else if (argv[i][0] == '-')
 			return rc_error("publish: unexpected argument '%s'", argv[i]);
 		else
 			p->dirs[p->ndirs++] = argv[i];
 	}
-	if (!p->feed || (!p->ndirs && !p->rotate))
-		return rc_error("publish: usage: publish --feed FILE [--root TREE] [--tree] [--rotate] DIR...");
+	if (!p->feed || (!p->ndirs && !p->nseeds && !p->rotate))
+		return rc_error("publish: usage: publish --feed FILE [--root TREE] [--tree] [--rotate] [--seed SEED]... DIR...");
 	if (p->rotate && !p->root)
 		return rc_error("publish: --rotate writes a new header: it needs --root TREE");
 	return 0;
@@ -71,6 +79,38 @@ static int rc_feed_dir(const struct rc_publish *p, const char *dir, char *out, s
 	if (rc_clean_under(dir, out, size))
 		return rc_error("publish: %s: not a directory path without '.' or '..'", dir);
 	return 0;
+}
+
+/*
+ * A seed the feed names, checked where it can be found here (an absolute
+ * path, or one under --root): a journal of the feed's tree. Mounts check it
+ * again; this only catches a mistake before every node logs it.
+ */
+static int rc_feed_seed_check(const struct rc_publish *p, const char *given, const char *rel,
+			      const struct recallfs_journal_identity *tree)
+{
+	struct rc_journal j;
+	char *path = NULL;
+	int ret = 0;
+
+	if (given[0] == '/')
+		path = strdup(given);
+	else if (p->root && asprintf(&path, "%s/%s", p->root, rel) < 0)
+		path = NULL;
+	if (!path)
+		return given[0] == '/' || p->root ? rc_error("out of memory") : 0;
+	if (rc_journal_open(&j, path)) {
+		free(path);
+		return RC_EXIT_ERROR;
+	}
+	if (!j.header_size)
+		ret = rc_error("publish: --seed %s: not a seed: %s", given,
+			       rc_header_problem(j.header_status));
+	else if (tree && !recallfs_identity_same_tree(&j.id, tree))
+		ret = rc_error("publish: --seed %s: a seed of another tree than the feed's", given);
+	rc_journal_close(&j);
+	free(path);
+	return ret;
 }
 
 /* A new feed's header, for the tree at --root, created after @after. */
@@ -143,16 +183,51 @@ static int rc_write_at(int fd, const unsigned char *buf, size_t len, off_t off)
 	return 0;
 }
 
-/* With @header, a header created after @after; then one INVALIDATE record per directory, into @buf. */
-static int rc_feed_records(const struct rc_publish *p, bool header, __u64 after, unsigned char *buf,
+/* One SEED record per --seed, checked against the feed's tree (@tree, if known), at @buf. */
+static int rc_feed_seed_records(const struct rc_publish *p,
+				const struct recallfs_journal_identity *tree, unsigned char *buf,
+				size_t size, __u32 *used)
+{
+	char rel[RECALLFS_JOURNAL_PATH_MAX];
+	int i;
+
+	for (i = 0; i < p->nseeds; i++) {
+		struct recallfs_record rec = { .type = RECALLFS_REC_SEED, .dir = rel };
+		__u32 n;
+
+		if (rc_feed_dir(p, p->seeds[i], rel, sizeof(rel)))
+			return RC_EXIT_ERROR;
+		if (!rel[0])
+			return rc_error("publish: --seed %s: the tree's root is not a file", p->seeds[i]);
+		if (rc_feed_seed_check(p, p->seeds[i], rel, tree))
+			return RC_EXIT_ERROR;
+		rec.dir_len = (__u32)strlen(rel);
+		n = recallfs_record_encode(&rec, buf + *used, (__u32)(size - *used));
+		if (!n)
+			return rc_error("publish: too many seeds for one append");
+		*used += n;
+	}
+	return 0;
+}
+
+/*
+ * With @header, a header created after @after; then one INVALIDATE record
+ * per directory and one SEED record per seed, into @buf. @tree: the feed's
+ * identity, NULL if it has none yet.
+ */
+static int rc_feed_records(const struct rc_publish *p, bool header, __u64 after,
+			   const struct recallfs_journal_identity *tree, unsigned char *buf,
 			   size_t size, size_t *len)
 {
 	char dir[RECALLFS_JOURNAL_PATH_MAX];
+	struct recallfs_journal_identity id;
 	__u32 used = 0;
 	int i;
 
 	if (header && rc_feed_header(p, after, buf, size, &used))
 		return RC_EXIT_ERROR;
+	if (header && recallfs_header_decode(buf, used, &id) > 0)
+		tree = &id;
 	for (i = 0; i < p->ndirs; i++) {
 		struct recallfs_record rec = { .type = RECALLFS_REC_INVALIDATE,
 			.flags = p->tree ? RECALLFS_INVALIDATE_TREE : 0, .dir = dir };
@@ -166,6 +241,8 @@ static int rc_feed_records(const struct rc_publish *p, bool header, __u64 after,
 			return rc_error("publish: too many directories for one append");
 		used += n;
 	}
+	if (rc_feed_seed_records(p, tree, buf, size, &used))
+		return RC_EXIT_ERROR;
 	*len = used;
 	return 0;
 }
@@ -231,10 +308,12 @@ static int rc_feed_lock(int fd)
 int rc_cmd_publish(int argc, char **argv)
 {
 	static unsigned char buf[1 << 20];
+	struct rc_journal feed = { 0 };
+	bool feed_open = false;
 	struct rc_publish p;
 	struct stat st;
 	off_t end = 0;
-	size_t len;
+	size_t len = 0;
 	__u64 after = 0;
 	int fd, err, ret = RC_EXIT_ERROR;
 
@@ -265,8 +344,15 @@ int rc_cmd_publish(int argc, char **argv)
 	} else if (rc_feed_end(fd, &p, &end)) {
 		goto out;
 	}
+	/* Seeds must be of the feed's tree: a rotation's new header says it, else the feed's. */
+	if (!p.rotate && p.nseeds) {
+		if (rc_journal_open(&feed, p.feed))
+			goto out;
+		feed_open = true;
+	}
 	/* Everything to write is ready before a rotation empties the feed. */
-	if (rc_feed_records(&p, p.rotate, after, buf, sizeof(buf), &len))
+	if (rc_feed_records(&p, p.rotate, after, feed_open ? &feed.id : NULL, buf, sizeof(buf),
+			    &len))
 		goto out;
 	if (p.rotate && ftruncate(fd, 0)) {
 		rc_error("publish: %s: cutting it: %s", p.feed, strerror(errno));
@@ -279,11 +365,14 @@ int rc_cmd_publish(int argc, char **argv)
 		rc_error("publish: %s: writing it failed: %s", p.feed, strerror(err));
 		goto out;
 	}
-	printf("%s: %s%d invalidation%s%s appended; the feed is %lld bytes\n", p.feed,
+	printf("%s: %s%d invalidation%s%s, %d seed%s appended; the feed is %lld bytes\n", p.feed,
 	       p.rotate ? "rotated; " : "", p.ndirs, p.ndirs == 1 ? "" : "s",
-	       p.tree ? " (trees)" : "", (long long)(end + (off_t)len));
+	       p.tree ? " (trees)" : "", p.nseeds, p.nseeds == 1 ? "" : "s",
+	       (long long)(end + (off_t)len));
 	ret = RC_EXIT_OK;
 out:
+	if (feed_open)
+		rc_journal_close(&feed);
 	close(fd);	/* and the lock with it */
 	return ret;
 }

@@ -139,7 +139,10 @@ static int rc_dump_text_record(const struct recallfs_record *rec, size_t offset,
 		rc_text_entry(f, rec);
 	else if (rec->type == RECALLFS_REC_DIR)
 		rc_text_dir_record(f, rec);
-	else {
+	else if (rec->type == RECALLFS_REC_SEED) {
+		fputs("seed ", f);
+		rc_text_dir(f, rec);
+	} else {
 		fputs("invalidate ", f);
 		rc_text_dir(f, rec);
 		if (rec->flags & RECALLFS_INVALIDATE_TREE)
@@ -273,14 +276,15 @@ static int rc_dump_json_record(const struct recallfs_record *rec, size_t offset,
 
 	fprintf(f, "%s\n{\"offset\":%zu,\"type\":\"%s\",", st->first ? "" : ",", offset,
 		rec->type == RECALLFS_REC_ENTRY ? "entry" :
-		rec->type == RECALLFS_REC_DIR ? "dir" : "invalidate");
+		rec->type == RECALLFS_REC_DIR ? "dir" :
+		rec->type == RECALLFS_REC_SEED ? "seed" : "invalidate");
 	st->first = false;
 	rc_put_json_bytes(f, "dir", rec->dir, rec->dir_len);
 	if (rec->type == RECALLFS_REC_ENTRY)
 		rc_json_entry(f, rec);
 	else if (rec->type == RECALLFS_REC_DIR)
 		rc_json_dir(f, rec);
-	else
+	else if (rec->type == RECALLFS_REC_INVALIDATE)
 		fprintf(f, ",\"tree\":%s", rec->flags & RECALLFS_INVALIDATE_TREE ? "true" : "false");
 	fputs("}", f);
 	return ferror(f) ? EIO : 0;

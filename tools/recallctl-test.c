@@ -643,6 +643,56 @@ static int test_publish(void)
 	return 1;
 }
 
+/* Seeds named by a feed: a record each, after the invalidations; only seeds of the feed's tree. */
+static int test_publish_seeds(void)
+{
+	char feed[300], seed[300], other[300], notseed[300], *got;
+	size_t count;
+	struct run x;
+	FILE *f;
+
+	snprintf(feed, sizeof(feed), "%s", tmp_path("seedfeed"));
+	snprintf(seed, sizeof(seed), "%s", tmp_path("whole.seed"));
+	snprintf(other, sizeof(other), "%s", tmp_path("other"));
+	snprintf(notseed, sizeof(notseed), "%s", tmp_path("notseed"));
+	x = run("seed", dir, "-o", seed, NULL);
+	EXPECT_RUN(x, 0);
+	run_free(&x);
+	x = run("publish", "--feed", feed, "--root", dir, "--seed", "whole.seed", "apps", NULL);
+	EXPECT_RUN(x, 0);
+	CHECK(strstr(x.out, "1 invalidation, 1 seed appended"), "%s", x.out);
+	run_free(&x);
+	x = run("publish", "--feed", feed, "--seed", seed, NULL);	/* absolute, no --root */
+	EXPECT_RUN(x, 2);
+	CHECK(strstr(x.err, "must be under --root"), "%s", x.err);
+	run_free(&x);
+	f = fopen(notseed, "w");
+	CHECK(f && fputs("not a journal\n", f) >= 0 && !fclose(f), "write %s", notseed);
+	x = run("publish", "--feed", feed, "--root", dir, "--seed", "notseed", NULL);
+	EXPECT_RUN(x, 2);
+	CHECK(strstr(x.err, "not a seed"), "%s", x.err);
+	run_free(&x);
+	/* A seed of another tree (a directory of its own: another root handle). */
+	CHECK(!mkdir(other, 0755), "mkdir %s", other);
+	x = run("seed", other, "-o", tmp_path("other.seed"), NULL);
+	EXPECT_RUN(x, 0);
+	run_free(&x);
+	x = run("publish", "--feed", feed, "--root", dir, "--seed", "other.seed", NULL);
+	EXPECT_RUN(x, 2);
+	CHECK(strstr(x.err, "another tree"), "%s", x.err);
+	run_free(&x);
+	x = run("publish", "--feed", feed, "--root", dir, "--seed", "/", NULL);
+	EXPECT_RUN(x, 2);
+	run_free(&x);
+	got = records_of(feed, &count);
+	CHECK(got && !strcmp(got, "3 0 apps/ ino=0\n4 0 whole.seed/ ino=0\n"), "feed:\n%s", got);
+	free(got);
+	x = run("dump", feed, NULL);
+	CHECK(strstr(x.out, "seed whole.seed"), "dump:\n%s", x.out);
+	run_free(&x);
+	return 1;
+}
+
 /* Publishers at once: every record lands whole, none lost (the lock holds across the scan). */
 static int test_publish_concurrent(void)
 {
@@ -747,6 +797,7 @@ int main(int argc, char **argv)
 	report(test_seed_private(), "seed: only directories everyone may list, in a file all may read");
 	report(test_seed_million(), "seed of a tree of 1,000,000 entries in bounded memory");
 	report(test_publish(), "publish: invalidations appended to a feed, a torn tail cut first");
+	report(test_publish_seeds(), "publish --seed: a record per seed of the feed's tree, others refused");
 	report(test_publish_concurrent(), "publish: 200 publishes from 4 publishers at once, none lost");
 	report(test_errors(), "errors name the command, the file or the mount");
 	printf("1..%d\n", tests);

@@ -26,7 +26,7 @@ static const struct {
 	{ "merge", rc_cmd_merge, "merge A B -o OUT" },
 	{ "seed", rc_cmd_seed, "seed TREE -o SEED [--under DIR]" },
 	{ "export", rc_cmd_export, "export JOURNAL -o SEED [--under DIR]" },
-	{ "publish", rc_cmd_publish, "publish --feed FILE [--root TREE] [--tree] [--rotate] DIR..." },
+	{ "publish", rc_cmd_publish, "publish --feed FILE [--root TREE] [--tree] [--rotate] [--seed SEED]... DIR..." },
 };
 
 #define RC_NCOMMANDS	(sizeof(rc_commands) / sizeof(rc_commands[0]))

@@ -163,6 +163,15 @@ static int test_round_trip(void)
 		CHECK(recallfs_record_decode(buf, size, &d, &len) == RECALLFS_DECODE_OK, "k=%d", k);
 		CHECK(len == size && record_eq(&r, &d), "k=%d", k);
 	}
+	{
+		struct recallfs_record r = { .type = RECALLFS_REC_SEED, .dir = "v2/.seed",
+					     .dir_len = 8 }, d;
+		__u32 size = recallfs_record_size(&r), len = 0;
+
+		CHECK(size == 24 && recallfs_record_encode(&r, buf, sizeof(buf)) == size, "seed");
+		CHECK(recallfs_record_decode(buf, size, &d, &len) == RECALLFS_DECODE_OK &&
+		      len == size && record_eq(&r, &d), "seed round trip");
+	}
 	return 1;
 }
 
@@ -240,6 +249,17 @@ static int test_refused(void)
 	r = sample(4);
 	r.flags = RECALLFS_INVALIDATE_TREE | 0x0002;
 	CHECK(recallfs_record_size(&r) == 0, "unknown INVALIDATE flag");
+	/* A seed names a file: not the root, no flags, no name. */
+	r = (struct recallfs_record){ .type = RECALLFS_REC_SEED, .dir = "v2/.seed", .dir_len = 8 };
+	CHECK(recallfs_record_size(&r) == 24, "a seed record");
+	r.flags = RECALLFS_INVALIDATE_TREE;
+	CHECK(recallfs_record_size(&r) == 0, "a seed record with a flag");
+	r.flags = 0;
+	r.dir_len = 0;
+	CHECK(recallfs_record_size(&r) == 0, "a seed record naming the root");
+	r = (struct recallfs_record){ .type = RECALLFS_REC_SEED, .dir = "v2", .dir_len = 2,
+				      .name = "x", .name_len = 1 };
+	CHECK(recallfs_record_size(&r) == 0, "a seed record with a name");
 	r = sample(7);
 	CHECK(recallfs_record_size(&r) == recallfs_record_size(&(struct recallfs_record){
 		.type = RECALLFS_REC_DIR, .flags = RECALLFS_DIR_COMPLETE, .dir = r.dir,

@@ -15,7 +15,11 @@
  * record that does not decode twice at the same place say nothing reliable
  * about what changed, and the mount forgets everything it recorded.
  *
- * A feed grants nothing: all it can do is make a mount forget.
+ * A feed may also name seeds (SEED records, recallctl publish --seed): a
+ * version is published with its seed, and every mount loads it (seed.c).
+ *
+ * A feed grants nothing: all it can do is make a mount forget, and name
+ * seeds, which grant nothing either.
  */
 #include <linux/file.h>
 #include <linux/namei.h>
@@ -53,13 +57,33 @@ struct recallfs_feed {
 	char *path;			/* PATH_MAX bytes */
 };
 
-/* Apply one record: an INVALIDATE of a directory path as sysfs takes it. Non-zero: stop. */
+/*
+ * A SEED record: the seed at its path in the tree is loaded, whether or not
+ * the feed's invalidations are being applied (a seed only ever costs a
+ * listing read ahead). A path that is not one is a publisher's mistake, not
+ * damage that hides invalidations: logged, and the feed goes on.
+ */
+static void recallfs_feed_seed(struct recallfs_feed *feed, const struct recallfs_record *rec)
+{
+	if (!recallfs_relative_path_ok(rec->dir, rec->dir_len)) {
+		pr_warn_ratelimited("feed %s: a seed record names no file of the tree\n",
+				    feed->sbi->feed_path);
+		return;
+	}
+	memcpy(feed->path, rec->dir, rec->dir_len);
+	feed->path[rec->dir_len] = '\0';
+	recallfs_seed_load_named(feed->sbi, feed->path);
+}
+
+/* Apply one record: an INVALIDATE of a directory path as sysfs takes it, a SEED. Non-zero: stop. */
 static int recallfs_feed_forget(const struct recallfs_record *rec, void *arg)
 {
 	struct recallfs_feed *feed = arg;
 
+	if (rec->type == RECALLFS_REC_SEED)
+		recallfs_feed_seed(feed, rec);
 	if (rec->type != RECALLFS_REC_INVALIDATE)
-		return 0;
+		return fatal_signal_pending(current);
 	/* A whole record, not a partial write: the feed is damaged (reset after the read). */
 	if (rec->dir_len && !recallfs_relative_path_ok(rec->dir, rec->dir_len)) {
 		feed->bad_path = true;
@@ -73,8 +97,11 @@ static int recallfs_feed_forget(const struct recallfs_record *rec, void *arg)
 	return fatal_signal_pending(current);
 }
 
+/* Reading past invalidations already covered by a reset: seeds are still loaded. */
 static int recallfs_feed_skip(const struct recallfs_record *rec, void *arg)
 {
+	if (rec->type == RECALLFS_REC_SEED)
+		recallfs_feed_seed(arg, rec);
 	return fatal_signal_pending(current);
 }
 
@@ -195,7 +222,7 @@ static int recallfs_feed_header(struct recallfs_feed *feed, loff_t size, u64 *cr
 							    "no valid journal header";
 		return -EINVAL;
 	}
-	if (!recallfs_identity_describes_lower(&ours, &theirs)) {
+	if (!recallfs_identity_same_tree(&ours, &theirs)) {
 		*why = "it describes another lower tree";
 		return -EINVAL;
 	}

@@ -25,7 +25,7 @@ struct inode *recallfs_alloc_inode(struct super_block *sb)
 	ri->shared = NULL;
 	ri->has_cached_attr = false;
 	ri->uncacheable = false;
-	ri->seed_tried = false;
+	ri->seed_gen = 0;
 	ri->acl_state = RECALLFS_ACL_UNKNOWN;
 	return &ri->vfs_inode;
 }

@@ -97,7 +97,8 @@ struct recallfs_sb_info {
 	char *journal_path;		/* journal= or NULL (memory only) */
 	char **seed_paths;		/* seed= options as given, nr_seed_paths of them */
 	unsigned int nr_seed_paths;
-	struct recallfs_seeds *seeds;	/* the directories they name; NULL without seed= */
+	/* The directories seeds name: seed= and the feed's; NULL until one is loaded */
+	struct recallfs_seeds *seeds;
 	char *feed_path;		/* feed= or NULL */
 	unsigned int feed_interval_secs;	/* changes on remount: READ_ONCE */
 	struct recallfs_feed *feed;	/* NULL without feed= */
@@ -283,10 +284,11 @@ struct recallfs_inode {
 	 * attributes are at least that fresh. Set once; READ_ONCE.
 	 */
 	u64 lower_fetched;
+	/* Directories: the generation of the seeds (seed.c) a listing was looked for in */
+	unsigned int seed_gen;
 	bool handle_failed;		/* it did not lead to the recorded object */
 	bool has_cached_attr;
 	bool uncacheable;		/* directories: never recorded (mode, ACL) */
-	bool seed_tried;		/* directories: a seed's listing was looked for */
 	u8 acl_state;			/* enum recallfs_acl_state; READ_ONCE/WRITE_ONCE */
 	struct recallfs_attr cached_attr;
 	/*
@@ -439,16 +441,13 @@ extern const struct file_operations recallfs_dir_fops;
 int recallfs_learn_listing(struct dentry *dentry, const struct path *lower_path,
 			   const struct cred *cred);
 
-/* seed.c: seed journals (seed=), which name directories to list ahead of lookups */
+/* seed.c: seed journals (seed= and the feed's), which name directories to list ahead of lookups */
 int recallfs_seeds_load(struct recallfs_sb_info *sbi);
 void recallfs_seeds_free(struct recallfs_sb_info *sbi);
 void recallfs_seeds_usage(const struct recallfs_sb_info *sbi, unsigned int *loaded,
 			  unsigned long *dirs);
-bool recallfs_seeded(const struct recallfs_sb_info *sbi, const char *path, u32 len);
+void recallfs_seed_load_named(struct recallfs_sb_info *sbi, const char *rel);
 bool recallfs_seed_listing(struct dentry *parent);
-/* Whether a seed's or feed's header @theirs describes the lower tree @ours describes. */
-bool recallfs_identity_describes_lower(const struct recallfs_journal_identity *ours,
-				       const struct recallfs_journal_identity *theirs);
 
 /* feed.c: the invalidation feed (feed=), checked every feed_interval= seconds */
 int recallfs_feed_open(struct recallfs_sb_info *sbi, struct fs_context *fc);

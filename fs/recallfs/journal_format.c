@@ -105,6 +105,7 @@ static int recallfs_rec_fixed_size(__u16 type, __u16 flags)
 		       ((flags & RECALLFS_DIR_CHANGE_COOKIE) ?
 			sizeof(struct recallfs_journal_dir_cookie) : 0);
 	case RECALLFS_REC_INVALIDATE:
+	case RECALLFS_REC_SEED:
 		return 0;
 	default:
 		return -1;
@@ -205,8 +206,12 @@ static int recallfs_rec_valid(const struct recallfs_record *rec)
 			(rec->flags & RECALLFS_DIR_COMPLETE)) &&
 		       !rec->stamp.unused && rec->stamp.has_change_cookie <= 1 &&
 		       !!(rec->flags & RECALLFS_DIR_CHANGE_COOKIE) == rec->stamp.has_change_cookie;
-	return rec->name_len == 0 && rec->link_len == 0 && rec->fh_len == 0 &&
-	       !(rec->flags & ~RECALLFS_INVALIDATE_TREE);
+	if (rec->name_len || rec->link_len || rec->fh_len)
+		return 0;
+	/* A seed is a file: never the root. */
+	if (rec->type == RECALLFS_REC_SEED)
+		return rec->dir_len && !rec->flags;
+	return !(rec->flags & ~RECALLFS_INVALIDATE_TREE);
 }
 
 __u32 recallfs_record_size(const struct recallfs_record *rec)
@@ -425,9 +430,8 @@ static int recallfs_decode_body(const struct recallfs_journal_rec_head *head,
 			rec->stamp.change_cookie = le64_to_cpu(cookie.change_cookie);
 			rec->stamp.has_change_cookie = 1;
 		}
-	} else if (rec->flags & ~RECALLFS_INVALIDATE_TREE) {
-		return RECALLFS_DECODE_CORRUPT;
 	}
+	/* Flags, INVALIDATE's and SEED's included, are checked by recallfs_rec_valid() below. */
 
 	/* The record must be exactly its parts, padded: nothing hidden after them. */
 	used = sizeof(*head) + fixed + rec->dir_len + rec->name_len + rec->link_len +
@@ -576,4 +580,15 @@ int recallfs_identity_equal(const struct recallfs_journal_identity *a,
 	       recallfs_bytes_equal(a->fstype, a->fstype_len, b->fstype, b->fstype_len) &&
 	       recallfs_bytes_equal(a->fh, a->fh_len, b->fh, b->fh_len) &&
 	       (!a->fh_len || a->fh_type == b->fh_type);
+}
+
+int recallfs_identity_same_tree(const struct recallfs_journal_identity *a,
+				const struct recallfs_journal_identity *b)
+{
+	if (!recallfs_bytes_equal(a->fstype, a->fstype_len, b->fstype, b->fstype_len))
+		return 0;
+	if (a->fh_len || b->fh_len)
+		return recallfs_bytes_equal(a->fh, a->fh_len, b->fh, b->fh_len) &&
+		       a->fh_type == b->fh_type;
+	return recallfs_bytes_equal(a->lowerdir, a->lowerdir_len, b->lowerdir, b->lowerdir_len);
 }

@@ -51,6 +51,7 @@ static const char * const recallfs_feature_names[] = {
 	"crc32c",		/* journal records are checksummed */
 	"seed",			/* seed= mount options */
 	"feed",			/* feed= and feed_interval= mount options */
+	"feed_seed",		/* a feed's SEED records are loaded as seeds */
 };
 
 static ssize_t features_show(struct kobject *kobj, struct kobj_attribute *attr,

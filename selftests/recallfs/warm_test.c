@@ -1485,6 +1485,18 @@ static long wait_exists(const char *path, long ms)
 
 #define FEED_INTERVAL	1	/* seconds */
 
+/* A new feed at the tree's root, @feed, with one record (apps) in it. */
+static void start_feed(struct __test_metadata *_metadata, const char *publisher, char *feed,
+		       size_t size)
+{
+	char out[4096];
+
+	path_join(feed, size, publisher, ".feed");
+	unlink(feed);
+	ASSERT_EQ(0, recallctl(out, sizeof(out), "publish", "--feed", feed, "--root", publisher,
+			       "apps", NULL)) TH_LOG("publish: %s", out);
+}
+
 TEST_F(warm, feed_reaches_two_clients)
 {
 	const char *publisher = env("RECALLFS_LOWER");
@@ -1498,10 +1510,7 @@ TEST_F(warm, feed_reaches_two_clients)
 
 	REQUIRE_READY();
 	ASSERT_TRUE(publisher != NULL);
-	path_join(feed, sizeof(feed), publisher, ".feed");
-	unlink(feed);
-	ASSERT_EQ(0, recallctl(out, sizeof(out), "publish", "--feed", feed, "--root", publisher,
-			       "apps", NULL)) TH_LOG("publish: %s", out);
+	start_feed(_metadata, publisher, feed, sizeof(feed));
 	path_join(path, sizeof(path), self->export, "apps/newapp");
 	remove_tree(path);
 
@@ -1595,6 +1604,109 @@ TEST_F(warm, feed_reaches_two_clients)
 	UMOUNT_RECALLFS();
 	path_join(path, sizeof(path), self->export, "apps/newapp");
 	remove_tree(path);
+	unlink(feed);
+}
+
+/* Wait up to @ms for stat @key of mount @name to reach @want; its last value. */
+static long long wait_stat(const char *name, const char *key, long long want, long ms)
+{
+	long long v = -1;
+
+	for (long el = 0;; el += 100) {
+		v = stat_of((struct stats[]){ read_stats(name) }, key);
+		if (v >= want || el > ms)
+			return v;
+		usleep(100 * 1000);
+	}
+}
+
+/* A seed of the whole tree, made on the publisher's side, inside the tree at @rel. */
+static void make_tree_seed(struct __test_metadata *_metadata, const char *publisher,
+			   const char *rel)
+{
+	char seed[PATH_MAX], out[4096];
+
+	path_join(seed, sizeof(seed), publisher, rel);
+	unlink(seed);
+	ASSERT_EQ(0, recallctl(out, sizeof(out), "seed", publisher, "-o", seed, NULL))
+		TH_LOG("recallctl seed %s -o %s: %s", publisher, seed, out);
+}
+
+#define FEED_WAIT_MS	((FEED_INTERVAL + 1) * 1000L * RECALLFS_TIME_SCALE)
+
+TEST_F(warm, feed_names_a_seed)
+{
+	const char *publisher = env("RECALLFS_LOWER");
+	char feed[PATH_MAX], opts[PATH_MAX + 64], out[4096], path[PATH_MAX], outside[PATH_MAX];
+	struct rpcs a, b, d;
+	long long checks;
+	unsigned int ndirs;
+
+	REQUIRE_READY();
+	ASSERT_TRUE(publisher != NULL);
+	start_feed(_metadata, publisher, feed, sizeof(feed));
+	mount_nfs(_metadata, self);
+	xsnprintf(opts, sizeof(opts), ",immutable,feed=%s/.feed,feed_interval=%d", self->nfs,
+		  FEED_INTERVAL);
+	MOUNT_RECALLFS(false, opts);
+	EXPECT_EQ(0, stat_of((struct stats[]){ read_stats(self->name) }, "seeds"));
+
+	/* A release names its seed in the feed: the mount loads it at its next check. */
+	make_tree_seed(_metadata, publisher, ".tree.seed");
+	ASSERT_EQ(0, recallctl(out, sizeof(out), "publish", "--feed", feed, "--root", publisher,
+			       "--seed", ".tree.seed", NULL)) TH_LOG("publish --seed: %s", out);
+	EXPECT_EQ(1, wait_stat(self->name, "seeds", 1, FEED_WAIT_MS))
+		TH_LOG("the seed was not loaded within %ld ms", FEED_WAIT_MS);
+	START(a);
+	EXPECT_EQ(0U, probe_apps(self, self->mnt, &ndirs));
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_run(self, "client, seed named by the feed", &d);
+	EXPECT_EQ(0ULL, d.v[RPC_LOOKUP]) TH_LOG("%llu LOOKUPs with the feed's seed",
+						 d.v[RPC_LOOKUP]);
+	{
+		STATS(s);
+
+		EXPECT_LE((long long)ndirs, stat_of(&s, "seed_dirs"));
+		EXPECT_LE((long long)ndirs, stat_of(&s, "seed_listings"));
+	}
+
+	/* Named again unchanged: not read again. */
+	ASSERT_EQ(0, recallctl(out, sizeof(out), "publish", "--feed", feed, "--seed", ".tree.seed",
+			       NULL)) TH_LOG("publish --seed: %s", out);
+	checks = stat_of((struct stats[]){ read_stats(self->name) }, "feed_checks");
+	ASSERT_LE(checks + 2, wait_stat(self->name, "feed_checks", checks + 2, 2 * FEED_WAIT_MS));
+	EXPECT_EQ(1, stat_of((struct stats[]){ read_stats(self->name) }, "seeds"));
+
+	/*
+	 * A seed reached through a symlink out of the tree is not loaded: the
+	 * feed's paths are looked up from the lower root, through no symlink.
+	 */
+	make_seed(_metadata, self, publisher, outside, sizeof(outside));	/* outside the export */
+	path_join(path, sizeof(path), self->export, ".escape.seed");
+	unlink(path);
+	ASSERT_EQ(0, symlink(outside, path));
+	ASSERT_EQ(0, recallctl(out, sizeof(out), "publish", "--feed", feed, "--seed", ".escape.seed",
+			       NULL)) TH_LOG("publish --seed: %s", out);
+	checks = stat_of((struct stats[]){ read_stats(self->name) }, "feed_checks");
+	ASSERT_LE(checks + 2, wait_stat(self->name, "feed_checks", checks + 2, 2 * FEED_WAIT_MS));
+	EXPECT_EQ(1, stat_of((struct stats[]){ read_stats(self->name) }, "seeds"));
+
+	/* A new mount: the feed is read from its start, and the seed it names loaded once. */
+	UMOUNT_RECALLFS();
+	remount_nfs(_metadata, self);
+	MOUNT_RECALLFS(false, opts);
+	EXPECT_EQ(1, stat_of((struct stats[]){ read_stats(self->name) }, "seeds"));
+	START(a);
+	EXPECT_EQ(0U, probe_apps(self, self->mnt, &ndirs));
+	SNAP(b);
+	d = rpc_delta(&a, &b);
+	log_run(self, "new mount, seed named by the feed", &d);
+	EXPECT_EQ(0ULL, d.v[RPC_LOOKUP]);
+	UMOUNT_RECALLFS();
+	unlink(path);
+	path_join(path, sizeof(path), publisher, ".tree.seed");
+	unlink(path);
 	unlink(feed);
 }
 

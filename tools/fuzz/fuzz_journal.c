@@ -242,6 +242,11 @@ static void check_record_fields(const struct recallfs_record *rec)
 	case RECALLFS_REC_INVALIDATE:
 		check_invalidate(rec);
 		break;
+	case RECALLFS_REC_SEED:
+		INVARIANT(!rec->flags && rec->dir_len);
+		INVARIANT(rec->name_len == 0 && rec->link_len == 0 && rec->fh_len == 0);
+		INVARIANT(!rec->xattr_absent);
+		break;
 	default:
 		INVARIANT(!"a record of an unknown type decoded OK");
 	}

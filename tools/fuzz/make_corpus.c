@@ -221,6 +221,15 @@ static void make_records(void)
 		}
 	if (kept != 4)
 		die("invalidations: %d kept, want the 4 of flags 0 and TREE", kept);
+	/* A feed's seed names a file (never the root) and has no flags. */
+	for (kept = 0, flags = 0; flags <= 1; flags++)
+		for (v = 0; v < 3; v++) {
+			r = (struct recallfs_record){ .type = RECALLFS_REC_SEED, .flags = (__u16)flags };
+			set_dir(&r, v);
+			kept += offer(&r);
+		}
+	if (kept != 2)
+		die("seeds: %d kept, want the 2 of flags 0 naming a file", kept);
 }
 
 static struct recallfs_journal_identity sample_identity(int with_handle)
